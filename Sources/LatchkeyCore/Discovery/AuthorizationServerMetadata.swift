@@ -1,0 +1,55 @@
+/// RFC 8414 authorization server metadata, also served as the OpenID discovery alias.
+public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
+    public var issuer: String
+    public var authorizationEndpoint: String
+    public var tokenEndpoint: String
+    public var registrationEndpoint: String
+    public var jwksURI: String
+    public var revocationEndpoint: String?
+    public var introspectionEndpoint: String?
+    public var scopesSupported: [String]
+    public var responseTypesSupported: [String]
+    public var responseModesSupported: [String]
+    public var grantTypesSupported: [String]
+    public var tokenEndpointAuthMethodsSupported: [String]
+    public var codeChallengeMethodsSupported: [String]
+    public var authorizationResponseIssParameterSupported: Bool
+    public var serviceDocumentation: String?
+
+    /// The document for `issuer` with Latchkey's endpoint layout.
+    public init(issuer: Issuer, scopesSupported: [String]) {
+        self.issuer = issuer.url
+        self.authorizationEndpoint = issuer.endpoint("/authorize")
+        self.tokenEndpoint = issuer.endpoint("/token")
+        self.registrationEndpoint = issuer.endpoint("/register")
+        self.jwksURI = issuer.endpoint("/jwks.json")
+        self.revocationEndpoint = nil
+        self.introspectionEndpoint = nil
+        self.scopesSupported = scopesSupported
+        self.responseTypesSupported = ["code"]
+        self.responseModesSupported = ["query"]
+        self.grantTypesSupported = GrantType.allCases.map(\.rawValue)
+        self.tokenEndpointAuthMethodsSupported = TokenEndpointAuthMethod.allCases.map(\.rawValue)
+        self.codeChallengeMethodsSupported = ["S256"]
+        self.authorizationResponseIssParameterSupported = true
+        self.serviceDocumentation = nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case issuer
+        case authorizationEndpoint = "authorization_endpoint"
+        case tokenEndpoint = "token_endpoint"
+        case registrationEndpoint = "registration_endpoint"
+        case jwksURI = "jwks_uri"
+        case revocationEndpoint = "revocation_endpoint"
+        case introspectionEndpoint = "introspection_endpoint"
+        case scopesSupported = "scopes_supported"
+        case responseTypesSupported = "response_types_supported"
+        case responseModesSupported = "response_modes_supported"
+        case grantTypesSupported = "grant_types_supported"
+        case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
+        case codeChallengeMethodsSupported = "code_challenge_methods_supported"
+        case authorizationResponseIssParameterSupported = "authorization_response_iss_parameter_supported"
+        case serviceDocumentation = "service_documentation"
+    }
+}

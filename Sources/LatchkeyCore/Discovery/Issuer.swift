@@ -1,0 +1,39 @@
+import Foundation
+
+/// The issuer identifier (RFC 8414 §2): an `https` URL (or `http` on loopback in development)
+/// with no query or fragment. Kept byte-for-byte as configured, since clients compare it exactly.
+public struct Issuer: Sendable, Equatable, CustomStringConvertible {
+    public let url: String
+    /// The path component without a trailing slash, e.g. `/t1`, or empty.
+    public let path: String
+    public let isLoopback: Bool
+    public let isHTTPS: Bool
+
+    public init(_ url: String) throws {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host, !host.isEmpty
+        else {
+            throw IssuerError("issuer '\(url)' is not an absolute URL")
+        }
+        guard scheme == "https" || scheme == "http" else { throw IssuerError("issuer must use https (or http on loopback)") }
+        guard components.query == nil, components.fragment == nil, !url.contains("?"), !url.contains("#") else {
+            throw IssuerError("issuer must not have a query or fragment (RFC 8414 §2)")
+        }
+        guard components.user == nil, components.password == nil else { throw IssuerError("issuer must not contain user information") }
+        guard !url.hasSuffix("/") else { throw IssuerError("issuer must not end with '/'; write '\(url.dropLast())'") }
+        self.url = url
+        self.path = components.path
+        self.isHTTPS = scheme == "https"
+        self.isLoopback = RedirectURIPolicy.isLoopback(RedirectURIPolicy.normalizedHost(host))
+    }
+
+    public var description: String { url }
+
+    /// An endpoint URL under the issuer, e.g. `endpoint("/token")`.
+    public func endpoint(_ path: String) -> String { url + path }
+}
+
+public struct IssuerError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

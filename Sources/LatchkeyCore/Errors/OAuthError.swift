@@ -1,0 +1,75 @@
+/// An error an OAuth endpoint reports to its client, shaped as RFC 6749 §5.2.
+///
+/// `description` is safe to show the client; `debug` is for logs only and never leaves the server.
+public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The RFC error code, open for extension (RFC 7591, 7592, 8707, 8628, 9449 add their own).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        // RFC 6749 §4.1.2.1 and §5.2
+        public static let invalidRequest = Code("invalid_request")
+        public static let invalidClient = Code("invalid_client")
+        public static let invalidGrant = Code("invalid_grant")
+        public static let unauthorizedClient = Code("unauthorized_client")
+        public static let unsupportedGrantType = Code("unsupported_grant_type")
+        public static let unsupportedResponseType = Code("unsupported_response_type")
+        public static let invalidScope = Code("invalid_scope")
+        public static let accessDenied = Code("access_denied")
+        public static let serverError = Code("server_error")
+        public static let temporarilyUnavailable = Code("temporarily_unavailable")
+        // RFC 6750 §3.1
+        public static let invalidToken = Code("invalid_token")
+        public static let insufficientScope = Code("insufficient_scope")
+        // RFC 7591 §3.2.2
+        public static let invalidRedirectURI = Code("invalid_redirect_uri")
+        public static let invalidClientMetadata = Code("invalid_client_metadata")
+        // RFC 8707 §2
+        public static let invalidTarget = Code("invalid_target")
+        // Not RFC codes, but the same JSON shape keeps clients' error handling uniform.
+        public static let unsupportedMediaType = Code("unsupported_media_type")
+        public static let requestTooLarge = Code("request_too_large")
+        public static let rateLimited = Code("rate_limited")
+        public static let notFound = Code("not_found")
+    }
+
+    public var code: Code
+    /// Shown to the client as `error_description`.
+    public var description: String
+    /// HTTP status the error is reported with.
+    public var httpStatus: Int
+    /// Log-only detail; never rendered.
+    public var debug: String?
+    /// Seconds a client should wait before retrying (rate limits); rendered as `Retry-After`.
+    public var retryAfter: Int?
+
+    public init(_ code: Code, _ description: String, httpStatus: Int = 400, debug: String? = nil, retryAfter: Int? = nil) {
+        self.code = code
+        self.description = description
+        self.httpStatus = httpStatus
+        self.debug = debug
+        self.retryAfter = retryAfter
+    }
+
+    public static func invalidRequest(_ description: String) -> OAuthError {
+        OAuthError(.invalidRequest, description)
+    }
+
+    public static func invalidClientMetadata(_ description: String) -> OAuthError {
+        OAuthError(.invalidClientMetadata, description)
+    }
+
+    public static func invalidRedirectURI(_ description: String) -> OAuthError {
+        OAuthError(.invalidRedirectURI, description)
+    }
+
+    /// RFC 6750 §3.1: a missing, unknown or wrong bearer credential.
+    public static func invalidToken(_ description: String) -> OAuthError {
+        OAuthError(.invalidToken, description, httpStatus: 401)
+    }
+
+    public static func serverError(debug: String) -> OAuthError {
+        OAuthError(.serverError, "The server could not complete the request.", httpStatus: 500, debug: debug)
+    }
+}

@@ -1,0 +1,210 @@
+/// Validates an RFC 7591 registration (or RFC 7592 update) request into `ClientMetadata`.
+///
+/// Every rejection names the field. Unknown fields are ignored as RFC 7591 §2 requires
+/// ("The authorization server MUST ignore any client metadata sent by the client that it does not understand").
+public struct ClientRegistrationPolicy: Sendable, Equatable {
+    public var redirectURIs: RedirectURIPolicy
+    /// Scopes the server supports; a client's `scope` must be a subset.
+    public var supportedScopes: [String]
+    public var maxRedirectURIs: Int = 20
+    public var maxContacts: Int = 20
+    public var maxNameLength: Int = 200
+    public var maxURILength: Int = 2000
+    public var maxShortStringLength: Int = 255
+
+    public init(redirectURIs: RedirectURIPolicy = RedirectURIPolicy(), supportedScopes: [String]) {
+        self.redirectURIs = redirectURIs
+        self.supportedScopes = supportedScopes
+    }
+
+    public func validate(_ body: JSONValue) throws -> ClientMetadata {
+        guard case .object(let fields) = body else {
+            throw OAuthError.invalidClientMetadata("The request body must be a JSON object")
+        }
+        let reader = FieldReader(fields: fields)
+
+        // RFC 7591 §2: grant_types defaults to ["authorization_code"].
+        let grantTypes: [GrantType]
+        if let values = try reader.stringArray("grant_types") {
+            grantTypes = Self.unique(try values.map { value in
+                guard let grant = GrantType(rawValue: value) else {
+                    throw OAuthError.invalidClientMetadata("grant_types: unsupported value '\(RedirectURIPolicy.excerpt(value))'")
+                }
+                return grant
+            })
+        } else {
+            grantTypes = [.authorizationCode]
+        }
+        guard !grantTypes.isEmpty else { throw OAuthError.invalidClientMetadata("grant_types must not be empty") }
+        let usesCode = grantTypes.contains(.authorizationCode)
+
+        // response_types defaults to ["code"], but a client without the code grant has no response type.
+        let responseTypes = try reader.stringArray("response_types").map(Self.unique) ?? (usesCode ? ["code"] : [])
+        if let unsupported = responseTypes.first(where: { $0 != "code" }) {
+            throw OAuthError.invalidClientMetadata("response_types: unsupported value '\(RedirectURIPolicy.excerpt(unsupported))'")
+        }
+        if usesCode != responseTypes.contains("code") {
+            throw OAuthError.invalidClientMetadata(
+                "grant_types and response_types are inconsistent: authorization_code requires the code response type and vice versa"
+            )
+        }
+        if grantTypes.contains(.refreshToken), !usesCode {
+            throw OAuthError.invalidClientMetadata("grant_types: refresh_token requires authorization_code")
+        }
+
+        // Latchkey's default (RFC 7591 says client_secret_basic): MCP clients that omit the field, such as the
+        // Python SDK, expect a public client protected by PKCE. A client_credentials client needs a secret.
+        let authMethod: TokenEndpointAuthMethod
+        if let raw = try reader.string("token_endpoint_auth_method", maxLength: maxShortStringLength) {
+            guard let method = TokenEndpointAuthMethod(rawValue: raw) else {
+                throw OAuthError.invalidClientMetadata("token_endpoint_auth_method: unsupported value '\(RedirectURIPolicy.excerpt(raw))'")
+            }
+            authMethod = method
+        } else {
+            authMethod = grantTypes.contains(.clientCredentials) ? .clientSecretBasic : .none
+        }
+        if grantTypes.contains(.clientCredentials), !authMethod.isConfidential {
+            throw OAuthError.invalidClientMetadata(
+                "grant_types: client_credentials is only for confidential clients (token_endpoint_auth_method must not be none)"
+            )
+        }
+
+        let redirectURIs = try reader.stringArray("redirect_uris") ?? []
+        if usesCode, redirectURIs.isEmpty {
+            throw OAuthError.invalidRedirectURI("redirect_uris is required for the authorization_code grant")
+        }
+        guard redirectURIs.count <= maxRedirectURIs else {
+            throw OAuthError.invalidRedirectURI("redirect_uris may hold at most \(maxRedirectURIs) entries")
+        }
+        let kinds = try redirectURIs.map { try self.redirectURIs.classify($0) }
+
+        // OIDC Registration §2: web is the default, but a client whose redirects are loopback or
+        // private-use is a native app (RFC 8252), which is how MCP desktop clients register.
+        let applicationType: ApplicationType
+        if let raw = try reader.string("application_type", maxLength: maxShortStringLength) {
+            guard let type = ApplicationType(rawValue: raw) else {
+                throw OAuthError.invalidClientMetadata("application_type must be 'web' or 'native'")
+            }
+            applicationType = type
+        } else {
+            applicationType = kinds.contains(where: { $0 != .https }) ? .native : .web
+        }
+        if applicationType == .web, let index = kinds.firstIndex(of: .privateUse) {
+            throw OAuthError.invalidRedirectURI(
+                "redirect_uris: '\(RedirectURIPolicy.excerpt(redirectURIs[index]))' uses a private-use scheme, which requires application_type native"
+            )
+        }
+
+        let scope = try reader.string("scope", maxLength: 4096).map { try validateScope($0) }
+        let contacts = try reader.stringArray("contacts")
+        if let contacts {
+            guard contacts.count <= maxContacts else {
+                throw OAuthError.invalidClientMetadata("contacts may hold at most \(maxContacts) entries")
+            }
+            for contact in contacts where contact.isEmpty || contact.count > maxShortStringLength || Self.hasControlCharacters(contact) {
+                throw OAuthError.invalidClientMetadata("contacts: each entry must be a non-empty string of at most \(maxShortStringLength) characters")
+            }
+        }
+
+        let clientName = try reader.string("client_name", maxLength: maxNameLength)
+        if let clientName, clientName.isEmpty || Self.hasControlCharacters(clientName) {
+            throw OAuthError.invalidClientMetadata("client_name must be non-empty and free of control characters")
+        }
+
+        return ClientMetadata(
+            redirectURIs: redirectURIs,
+            tokenEndpointAuthMethod: authMethod,
+            grantTypes: grantTypes,
+            responseTypes: responseTypes,
+            applicationType: applicationType,
+            clientName: clientName,
+            clientURI: try httpsURI(reader, "client_uri"),
+            logoURI: try httpsURI(reader, "logo_uri"),
+            tosURI: try httpsURI(reader, "tos_uri"),
+            policyURI: try httpsURI(reader, "policy_uri"),
+            softwareID: try plainString(reader, "software_id"),
+            softwareVersion: try plainString(reader, "software_version"),
+            scope: scope,
+            contacts: contacts
+        )
+    }
+
+    /// RFC 6749 §3.3 scope tokens, each one the server supports; returns them de-duplicated.
+    func validateScope(_ scope: String) throws -> String {
+        let tokens = scope.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard !tokens.isEmpty else { throw OAuthError.invalidClientMetadata("scope must not be empty") }
+        for token in tokens {
+            guard token.unicodeScalars.allSatisfy({ $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) }) else {
+                throw OAuthError.invalidClientMetadata("scope: '\(RedirectURIPolicy.excerpt(token))' is not a valid scope token")
+            }
+            guard supportedScopes.contains(token) else {
+                throw OAuthError.invalidClientMetadata("scope: '\(RedirectURIPolicy.excerpt(token))' is not supported by this server")
+            }
+        }
+        return Self.unique(tokens).joined(separator: " ")
+    }
+
+    private func httpsURI(_ reader: FieldReader, _ field: String) throws -> String? {
+        guard let value = try reader.string(field, maxLength: maxURILength) else { return nil }
+        let lower = value.lowercased()
+        guard lower.hasPrefix("https://"), value.count > 8,
+              !value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }),
+              !RedirectURIPolicy.authority(of: value).contains("@"),
+              !RedirectURIPolicy.authority(of: value).isEmpty
+        else {
+            throw OAuthError.invalidClientMetadata("\(field) must be an https URI")
+        }
+        return value
+    }
+
+    private func plainString(_ reader: FieldReader, _ field: String) throws -> String? {
+        guard let value = try reader.string(field, maxLength: maxShortStringLength) else { return nil }
+        guard !value.isEmpty, !Self.hasControlCharacters(value) else {
+            throw OAuthError.invalidClientMetadata("\(field) must be non-empty and free of control characters")
+        }
+        return value
+    }
+
+    static func hasControlCharacters(_ value: String) -> Bool {
+        value.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+    }
+
+    static func unique<T: Hashable>(_ values: [T]) -> [T] {
+        var seen = Set<T>()
+        return values.filter { seen.insert($0).inserted }
+    }
+}
+
+/// Reads typed fields from a JSON object; `null` counts as absent, a wrong type is an error naming the field.
+struct FieldReader {
+    let fields: [String: JSONValue]
+
+    func string(_ name: String, maxLength: Int) throws -> String? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .string(let value)?:
+            guard value.count <= maxLength else {
+                throw OAuthError.invalidClientMetadata("\(name) must be at most \(maxLength) characters")
+            }
+            return value
+        case let other?:
+            throw OAuthError.invalidClientMetadata("\(name) must be a string, not \(other.typeName)")
+        }
+    }
+
+    func stringArray(_ name: String) throws -> [String]? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .array(let values)?:
+            guard values.count <= 100 else { throw OAuthError.invalidClientMetadata("\(name) has too many entries") }
+            return try values.map { value in
+                guard case .string(let string) = value else {
+                    throw OAuthError.invalidClientMetadata("\(name) must be an array of strings, found \(value.typeName)")
+                }
+                return string
+            }
+        case let other?:
+            throw OAuthError.invalidClientMetadata("\(name) must be an array of strings, not \(other.typeName)")
+        }
+    }
+}

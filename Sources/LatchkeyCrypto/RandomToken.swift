@@ -1,0 +1,39 @@
+import Crypto
+import Foundation
+
+/// Unguessable identifiers and secrets from the system CSPRNG.
+public enum RandomToken {
+    /// `bytes` random bytes as base64url without padding (32 bytes = 256 bits → 43 characters).
+    public static func generate(bytes: Int = 32) -> String {
+        let key = SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8))
+        return key.withUnsafeBytes { Base64URL.encode(Data($0)) }
+    }
+}
+
+extension RandomToken {
+    /// `bytes` random bytes as lowercase hex: for identifiers people type and paste (client ids).
+    public static func hex(bytes: Int = 16) -> String {
+        SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8)).withUnsafeBytes { raw in
+            raw.map { String(format: "%02x", $0) }.joined()
+        }
+    }
+}
+
+/// RFC 4648 §5 base64url without padding, as JOSE and our token formats use.
+public enum Base64URL {
+    public static func encode(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ string: String) -> Data? {
+        guard string.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var base64 = string.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        let remainder = base64.count % 4
+        if remainder == 1 { return nil }
+        if remainder > 0 { base64 += String(repeating: "=", count: 4 - remainder) }
+        return Data(base64Encoded: base64)
+    }
+}

@@ -1,0 +1,57 @@
+import Hummingbird
+import LatchkeyCore
+import Logging
+import ServiceLifecycle
+
+/// Builds the Latchkey HTTP application over an opened runtime.
+///
+/// Configuration keys are listed in `LatchkeyConfiguration.keys` and explained in docs/configuration.md.
+public func buildApplication(runtime: LatchkeyRuntime) throws -> some ApplicationProtocol {
+    let configuration = runtime.configuration
+    let router = try buildRouter(runtime: runtime)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        logger: runtime.logger
+    )
+    app.addServices(KeyRefreshService(
+        signingKeys: runtime.signingKeys,
+        interval: .seconds(configuration.keyRefreshInterval),
+        logger: runtime.logger
+    ))
+    return app
+}
+
+/// The routes and middleware, separate from the server so tests drive them in-process.
+public func buildRouter(runtime: LatchkeyRuntime) throws -> Router<LatchkeyRequestContext> {
+    let configuration = runtime.configuration
+    let issuer = configuration.issuer
+    let router = Router(context: LatchkeyRequestContext.self)
+    let discovery = try DiscoveryController<LatchkeyRequestContext>(
+        issuer: issuer,
+        metadata: AuthorizationServerMetadata(issuer: issuer, scopesSupported: configuration.scopes)
+    )
+    let corsPaths = Set(discovery.paths + [issuer.path + "/jwks.json", issuer.path + "/register"])
+    let registerPrefix = issuer.path + "/register/"
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: CORSPolicyMiddleware { path in corsPaths.contains(path) || path.hasPrefix(registerPrefix) })
+    router.add(middleware: ErrorMiddleware())
+
+    discovery.addRoutes(to: router)
+    JWKSController(issuer: issuer, signingKeys: runtime.signingKeys, maxAge: configuration.jwksMaxAge).addRoutes(to: router)
+    RegistrationController(
+        issuer: issuer,
+        service: ClientRegistrationService(
+            store: runtime.clients,
+            policy: configuration.registrationPolicy,
+            hasher: runtime.hasher,
+            issuer: issuer,
+            now: LatchkeyRuntime.now
+        ),
+        initialAccessToken: configuration.registration.initialAccessToken,
+        rateLimiter: RateLimiter(limit: configuration.registration.rateLimitPerMinute),
+        maxBodyBytes: configuration.registration.maxBodyBytes
+    ).addRoutes(to: router)
+    HealthController(database: runtime.database).addRoutes(to: router)
+    return router
+}

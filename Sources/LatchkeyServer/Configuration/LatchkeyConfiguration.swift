@@ -1,0 +1,125 @@
+import Foundation
+import LatchkeyCore
+import LatchkeyStore
+import Logging
+
+/// Everything `latchkey serve` needs, resolved and validated. See docs/configuration.md.
+public struct LatchkeyConfiguration: Sendable {
+    /// Every setting name; a config file may use only these.
+    public static let keys: [String] = [
+        "issuer", "host", "port", "database", "data-dir", "master-key", "master-key-file", "production", "dev",
+        "scopes", "access-token-lifetime", "jwks-max-age", "key-refresh-interval", "log-level",
+        "registration-initial-access-token", "registration-allowed-redirect-hosts", "registration-rate-limit",
+        "registration-max-body-bytes",
+    ]
+
+    public var issuer: Issuer
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    public var dataDirectory: String
+    /// Base64 master key from the environment or config; prefer `masterKeyFile` in production.
+    public var masterKey: String?
+    public var masterKeyFile: String?
+    /// Fail-closed mode: a master key must be supplied and the issuer must be https.
+    public var production: Bool
+    public var scopes: [String]
+    /// Seconds; also how long a retired signing key stays published.
+    public var accessTokenLifetime: Int
+    public var jwksMaxAge: Int
+    public var keyRefreshInterval: Int
+    public var logLevel: Logger.Level
+    public var registration: RegistrationSettings
+
+    public struct RegistrationSettings: Sendable {
+        /// RFC 7591 §3: when set, `POST /register` requires `Authorization: Bearer <token>`.
+        public var initialAccessToken: String?
+        public var allowedRedirectHosts: [String]
+        /// Registrations per client IP per minute; 0 disables the limit.
+        public var rateLimitPerMinute: Int
+        public var maxBodyBytes: Int
+    }
+
+    public static let defaultScopes = ["mcp:tools", "mcp:resources", "mcp:prompts", "offline_access"]
+
+    /// Resolves `source` over the defaults.
+    public init(_ source: ConfigurationSource) throws {
+        let values = source.values
+        func origin(_ key: String) -> String { source.origins[key] ?? "default" }
+        func int(_ key: String, _ fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let raw = values[key] else { return fallback }
+            guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw ConfigurationError("\(key) (from \(origin(key))) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+            }
+            return value
+        }
+        func bool(_ key: String) throws -> Bool {
+            guard let raw = values[key]?.lowercased() else { return false }
+            switch raw {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off", "": return false
+            default: throw ConfigurationError("\(key) (from \(origin(key))) must be true or false, got '\(raw)'")
+            }
+        }
+        func list(_ key: String) -> [String]? {
+            values[key].map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+        }
+
+        self.host = values["host"] ?? "127.0.0.1"
+        self.port = try int("port", 8080, range: 0...65535)
+        let issuerURL = values["issuer"] ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        do {
+            self.issuer = try Issuer(issuerURL)
+        } catch let error as IssuerError {
+            throw ConfigurationError("issuer (from \(origin("issuer"))): \(error.description)")
+        }
+        self.dataDirectory = values["data-dir"] ?? "latchkey-data"
+        self.database = try DatabaseLocation(values["database"] ?? "\(dataDirectory)/latchkey.sqlite")
+        self.masterKey = values["master-key"]
+        self.masterKeyFile = values["master-key-file"]
+        // Fail closed: anything but a loopback issuer is production unless that is impossible to mean.
+        self.production = try bool("production") || !issuer.isLoopback
+        if try bool("dev"), production {
+            throw ConfigurationError("dev mode is only for a loopback issuer; remove --dev or --production")
+        }
+        self.scopes = list("scopes") ?? Self.defaultScopes
+        if scopes.isEmpty { throw ConfigurationError("scopes must not be empty") }
+        self.accessTokenLifetime = try int("access-token-lifetime", 3600, range: 60...86400)
+        self.jwksMaxAge = try int("jwks-max-age", 300, range: 0...86400)
+        self.keyRefreshInterval = try int("key-refresh-interval", 60, range: 1...3600)
+        let levelName = values["log-level"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = level
+        let initialAccessToken = values["registration-initial-access-token"].flatMap { $0.isEmpty ? nil : $0 }
+        if let initialAccessToken, initialAccessToken.utf8.count < 16 {
+            throw ConfigurationError("registration-initial-access-token must be at least 16 characters; generate one with `openssl rand -base64 32`")
+        }
+        self.registration = RegistrationSettings(
+            initialAccessToken: initialAccessToken,
+            allowedRedirectHosts: list("registration-allowed-redirect-hosts") ?? [],
+            rateLimitPerMinute: try int("registration-rate-limit", 60, range: 0...1_000_000),
+            maxBodyBytes: try int("registration-max-body-bytes", 64 * 1024, range: 1024...1024 * 1024)
+        )
+
+        if production, !issuer.isHTTPS {
+            throw ConfigurationError(
+                "in production the issuer must use https, got \(issuer.url); set LATCHKEY_ISSUER=https://… (http is allowed only on a loopback issuer without --production)"
+            )
+        }
+        if production, masterKey == nil, masterKeyFile == nil {
+            throw ConfigurationError(
+                "production mode needs a master key: set LATCHKEY_MASTER_KEY (base64 of 32 bytes, e.g. `openssl rand -base64 32`) or --master-key-file"
+            )
+        }
+    }
+
+    /// The policy `POST /register` enforces.
+    public var registrationPolicy: ClientRegistrationPolicy {
+        ClientRegistrationPolicy(
+            redirectURIs: RedirectURIPolicy(allowedHosts: registration.allowedRedirectHosts),
+            supportedScopes: scopes
+        )
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+import LatchkeyCrypto
+
+/// `POST /register` (RFC 7591) and `GET`/`PUT`/`DELETE /register/{client_id}` (RFC 7592).
+struct RegistrationController {
+    typealias Context = LatchkeyRequestContext
+    let issuer: Issuer
+    let service: ClientRegistrationService
+    let initialAccessToken: String?
+    let rateLimiter: RateLimiter
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<Context>) {
+        let base = issuer.path + "/register"
+        router.post(RouterPath(base)) { request, context in try await register(request, context) }
+        router.get(RouterPath(base + "/:client_id")) { request, context in
+            try Self.json(try await service.read(clientID: try Self.clientID(context), token: Self.bearer(request)), status: .ok)
+        }
+        router.put(RouterPath(base + "/:client_id")) { request, context in
+            let clientID = try Self.clientID(context)
+            let token = Self.bearer(request)
+            let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
+            return try Self.json(try await service.update(clientID: clientID, token: token, body: body), status: .ok)
+        }
+        router.delete(RouterPath(base + "/:client_id")) { request, context in
+            try await service.delete(clientID: try Self.clientID(context), token: Self.bearer(request))
+            return Response(status: .noContent, headers: [.cacheControl: "no-store"])
+        }
+    }
+
+    func register(_ request: Request, _ context: Context) async throws -> Response {
+        if let retryAfter = rateLimiter.check(context.clientIP, now: Int64(Date().timeIntervalSince1970)) {
+            throw OAuthError(.rateLimited, "Too many registrations from this address; retry later", httpStatus: 429, retryAfter: retryAfter)
+        }
+        // RFC 7591 §3: an initial access token, when the operator requires one.
+        if let initialAccessToken {
+            guard let presented = Self.bearer(request), ConstantTime.equals(presented, initialAccessToken) else {
+                throw OAuthError.invalidToken("A valid initial access token is required to register")
+            }
+        }
+        let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
+        let registration = try await service.register(body)
+        var response = try Self.json(registration, status: .created)
+        response.headers[.location] = registration.registrationClientURI
+        return response
+    }
+
+    static func clientID(_ context: Context) throws -> String {
+        try context.parameters.require("client_id")
+    }
+
+    /// The token of an `Authorization: Bearer …` header (scheme case-insensitive, RFC 7235 §2.1).
+    static func bearer(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(status: status, headers: .jsonNoStore, body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+    }
+}

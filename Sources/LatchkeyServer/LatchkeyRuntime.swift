@@ -1,0 +1,45 @@
+import Foundation
+import LatchkeyCore
+import LatchkeyCrypto
+import LatchkeyStore
+import Logging
+
+/// The opened store, keys and secrets the server and the operator commands share.
+public struct LatchkeyRuntime: Sendable {
+    public let configuration: LatchkeyConfiguration
+    public let database: LatchkeyDatabase
+    public let clients: any ClientStore
+    public let signingKeys: SigningKeys
+    public let hasher: SecretHasher
+    public let logger: Logger
+
+    /// Opens the database, applies pending migrations, loads the master key and the signing keys
+    /// (creating the first ones on a new database).
+    public static func open(_ configuration: LatchkeyConfiguration, logger: Logger) async throws -> LatchkeyRuntime {
+        let database = try LatchkeyDatabase(location: configuration.database, logger: logger)
+        do {
+            try await Migrator(database: database).migrate()
+            let masterKey = try MasterKeyLoader.load(configuration, logger: logger)
+            let signingKeys = SigningKeys(store: SQLSigningKeyStore(database: database), masterKey: masterKey)
+            try await signingKeys.bootstrap(now: Self.now())
+            return LatchkeyRuntime(
+                configuration: configuration,
+                database: database,
+                clients: SQLClientStore(database: database),
+                signingKeys: signingKeys,
+                hasher: SecretHasher(masterKey: masterKey),
+                logger: logger
+            )
+        } catch {
+            try? await database.shutdown()
+            throw error
+        }
+    }
+
+    public func shutdown() async throws {
+        try await database.shutdown()
+    }
+
+    /// Unix seconds.
+    @Sendable public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+import LatchkeyCore
+
+/// Turns any error that is not already an HTTP response into an RFC-shaped `server_error`, logging the cause
+/// (never a secret: errors carry no request bodies) so a client never sees internals.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as OAuthError {
+            if error.httpStatus >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(error.code)", "debug": "\(error.debug ?? "")"])
+            }
+            throw error
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            throw OAuthError.serverError(debug: String(describing: error))
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// The one database handle the store uses, on SQLite or PostgreSQL.
+///
+/// Every operation borrows one pooled connection, so a transaction's statements all run in one session.
+public final class LatchkeyDatabase: Sendable {
+    public enum Engine: String, Sendable {
+        case sqlite
+        case postgres
+    }
+
+    public let engine: Engine
+    public let location: DatabaseLocation
+    let connections: any ConnectionProvider
+    let logger: Logger
+
+    /// Opens (and for SQLite creates) the database. Nothing is migrated here; see `Migrator`.
+    public init(location: DatabaseLocation, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.location = location
+        self.logger = logger
+        switch location {
+        case .sqlite(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            self.engine = .sqlite
+            // SQLite has one writer; a few connections let reads overlap a write under WAL.
+            self.connections = PooledConnections(
+                pool: EventLoopGroupConnectionPool(
+                    source: SQLiteSource(path: path, busyTimeoutMilliseconds: 5000),
+                    maxConnectionsPerEventLoop: 2,
+                    requestTimeout: .seconds(10),
+                    logger: logger,
+                    on: eventLoopGroup
+                ),
+                makeSQL: { $0.sql(queryLogLevel: .trace) }
+            )
+        case .postgres(let url):
+            let configuration: SQLPostgresConfiguration
+            do {
+                configuration = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw DatabaseError("the PostgreSQL URL \(location) is not valid: \(error)")
+            }
+            self.engine = .postgres
+            self.connections = PooledConnections(
+                pool: EventLoopGroupConnectionPool(
+                    source: PostgresConnectionSource(sqlConfiguration: configuration),
+                    maxConnectionsPerEventLoop: 8,
+                    requestTimeout: .seconds(10),
+                    logger: logger,
+                    on: eventLoopGroup
+                ),
+                makeSQL: { $0.sql(queryLogLevel: .trace) }
+            )
+        }
+    }
+
+    /// Runs `body` on one connection.
+    public func withSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await connections.withConnection(body)
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    ///
+    /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so two read-modify-write transactions
+    /// queue behind each other instead of failing at lock upgrade.
+    public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await connections.withConnection { database in
+            try await database.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Whether the database answers a trivial query (for `/readyz`).
+    public func ping() async -> Bool {
+        do {
+            try await withSession { try await $0.raw("SELECT 1").run() }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    public func shutdown() async throws {
+        try await connections.shutdown()
+    }
+}
+
+/// A pool of connections of one kind, lent out one at a time.
+protocol ConnectionProvider: Sendable {
+    func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func shutdown() async throws
+}
+
+struct PooledConnections<Source: ConnectionPoolSource>: ConnectionProvider, @unchecked Sendable
+where Source.Connection: Sendable {
+    // Invariant for @unchecked: EventLoopGroupConnectionPool guards its state with a lock and is
+    // documented as safe to share across threads; `makeSQL` is @Sendable.
+    let pool: EventLoopGroupConnectionPool<Source>
+    let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
+
+    func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection().get()
+        defer { pool.releaseConnection(connection) }
+        return try await body(makeSQL(connection))
+    }
+
+    func shutdown() async throws {
+        try await pool.shutdownAsync()
+    }
+}

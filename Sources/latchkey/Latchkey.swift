@@ -1,0 +1,16 @@
+import ArgumentParser
+import LatchkeyServer
+
+@main
+struct Latchkey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latchkey",
+        abstract: "An OAuth 2.1 authorization server for MCP clients.",
+        discussion: """
+            Run `latchkey serve` to start on http://127.0.0.1:8080 with a SQLite database in ./latchkey-data.
+            Settings come from flags, then LATCHKEY_* environment variables, then --config; see docs/configuration.md.
+            """,
+        subcommands: [Serve.self, Migrate.self, Keys.self, Clients.self],
+        defaultSubcommand: nil
+    )
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Hummingbird
+import LatchkeyServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the authorization server.",
+        discussion: """
+            With no settings: SQLite in ./latchkey-data, a development master key file (mode 0600), \
+            listening on 127.0.0.1:8080 with issuer http://127.0.0.1:8080. SIGTERM or Ctrl-C stops it gracefully.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Supported scopes, space- or comma-separated.")
+    var scopes: String?
+
+    @Option(help: "Require this initial access token (RFC 7591 §3) for POST /register.")
+    var registrationInitialAccessToken: String?
+
+    @Option(help: "Only allow https redirect URIs on these hosts (comma-separated; '.example.com' admits subdomains).")
+    var registrationAllowedRedirectHosts: String?
+
+    @Option(help: "Registrations per client IP per minute; 0 disables. Default: 60.")
+    var registrationRateLimit: Int?
+
+    func run() async throws {
+        var extra: [String: String] = [:]
+        extra["scopes"] = scopes
+        extra["registration-initial-access-token"] = registrationInitialAccessToken
+        extra["registration-allowed-redirect-hosts"] = registrationAllowedRedirectHosts
+        extra["registration-rate-limit"] = registrationRateLimit.map(String.init)
+        let configuration = try options.resolve(extra: extra)
+        let logger = options.makeLogger(configuration)
+        let runtime = try await LatchkeyRuntime.open(configuration, logger: logger)
+        logger.info("latchkey starting", metadata: [
+            "issuer": "\(configuration.issuer)",
+            "database": "\(configuration.database)",
+            "mode": "\(configuration.production ? "production" : "development")",
+        ])
+        let app = try buildApplication(runtime: runtime)
+        do {
+            try await app.runService()
+        } catch {
+            try? await runtime.shutdown()
+            throw error
+        }
+        try await runtime.shutdown()
+    }
+}
