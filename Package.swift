@@ -79,7 +79,16 @@ let package = Package(
         ),
         .testTarget(name: "LatchkeyCoreTests", dependencies: ["LatchkeyCore"], swiftSettings: swiftSettings),
         .testTarget(name: "LatchkeyCryptoTests", dependencies: ["LatchkeyCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "LatchkeyStoreTests", dependencies: ["LatchkeyStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LatchkeyStoreTests",
+            dependencies: [
+                "LatchkeyStore",
+                "LatchkeyCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LatchkeyServerTests",
             dependencies: [

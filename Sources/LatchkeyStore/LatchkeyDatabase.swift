@@ -30,17 +30,7 @@ public final class LatchkeyDatabase: Sendable {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             self.engine = .sqlite
-            // SQLite has one writer; a few connections let reads overlap a write under WAL.
-            self.connections = PooledConnections(
-                pool: EventLoopGroupConnectionPool(
-                    source: SQLiteSource(path: path, busyTimeoutMilliseconds: 5000),
-                    maxConnectionsPerEventLoop: 2,
-                    requestTimeout: .seconds(10),
-                    logger: logger,
-                    on: eventLoopGroup
-                ),
-                makeSQL: { $0.sql(queryLogLevel: .trace) }
-            )
+            self.connections = SQLiteConnections(path: path, logger: logger, eventLoop: eventLoopGroup.next())
         case .postgres(let url):
             let configuration: SQLPostgresConfiguration
             do {
@@ -122,5 +112,41 @@ where Source.Connection: Sendable {
 
     func shutdown() async throws {
         try await pool.shutdownAsync()
+    }
+}
+
+/// SQLite's one writer, made explicit: one connection, on its own thread.
+///
+/// SQLite calls block a thread. With a shared thread pool, connections waiting in `busy_timeout` could
+/// occupy every thread while the lock holder waits for one to commit — a deadlock until the timeout.
+/// Queuing for the single connection in the pool instead costs nothing (each statement takes microseconds),
+/// and `busy_timeout` still covers other processes such as `latchkey keys rotate`.
+final class SQLiteConnections: ConnectionProvider, @unchecked Sendable {
+    // Invariant for @unchecked: every public method of EventLoopConnectionPool hops onto its event loop
+    // before touching state (async-kit asserts `inEventLoop` there); NIOThreadPool is thread-safe.
+    let threadPool: NIOThreadPool
+    let pool: EventLoopConnectionPool<SQLiteSource>
+
+    init(path: String, logger: Logger, eventLoop: any EventLoop) {
+        self.threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        self.pool = EventLoopConnectionPool(
+            source: SQLiteSource(path: path, busyTimeoutMilliseconds: 5000, threadPool: threadPool),
+            maxConnections: 1,
+            requestTimeout: .seconds(30),
+            logger: logger,
+            on: eventLoop
+        )
+    }
+
+    func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection().get()
+        defer { pool.releaseConnection(connection) }
+        return try await body(connection.sql(queryLogLevel: .trace))
+    }
+
+    func shutdown() async throws {
+        try await pool.close().get()
+        try await threadPool.shutdownGracefully()
     }
 }

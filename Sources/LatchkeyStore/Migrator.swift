@@ -38,12 +38,12 @@ public struct Migrator: Sendable {
         let migrations = self.migrations
         let latest = latestVersion
         let engine = database.engine
-        try await database.withSession { try await Self.createTable($0) }
         let applied = try await database.withTransaction { db -> [Int] in
             if engine == .postgres {
                 // Serializes instances that start at once; released at commit.
                 try await db.raw("SELECT pg_advisory_xact_lock(7406195)").run()
             }
+            try await Self.createTable(db)
             let done = Set(try await db.raw("SELECT version FROM latchkey_schema_migrations").all()
                 .map { try $0.decode(column: "version", as: Int.self) })
             if let newest = done.max(), newest > latest {

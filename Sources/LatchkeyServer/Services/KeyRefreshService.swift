@@ -12,7 +12,9 @@ struct KeyRefreshService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await Task.sleep(for: interval)
+                // Graceful shutdown (SIGTERM) is not cancellation: end the wait as soon as it starts.
+                let interval = self.interval
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }

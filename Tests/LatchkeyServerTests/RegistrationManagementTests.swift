@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LatchkeyServer
+import Testing
+
+/// RFC 7592: reading, updating and deleting a registration with its registration access token.
+struct RegistrationManagementTests {
+    struct Registered {
+        let clientID: String
+        let token: String
+        var path: String { "/register/\(clientID)" }
+    }
+
+    static func register(_ client: any TestClientProtocol, _ body: String = #"{"redirect_uris":["http://127.0.0.1/cb"],"client_name":"Original"}"#) async throws -> Registered {
+        let json = try await client.register(body).json
+        return Registered(clientID: try #require(json["client_id"] as? String), token: try #require(json["registration_access_token"] as? String))
+    }
+
+    @Test("read returns the metadata and a fresh token that replaces the old one")
+    func read() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let registered = try await Self.register(client)
+            let response = try await client.execute(uri: registered.path, method: .get, headers: [.authorization: "Bearer \(registered.token)"])
+            #expect(response.status == .ok)
+            #expect(response.headers[.cacheControl] == "no-store")
+            #expect(response.json["client_name"] as? String == "Original")
+            let newToken = try #require(response.json["registration_access_token"] as? String)
+            #expect(newToken != registered.token)
+            let stale = try await client.execute(uri: registered.path, method: .get, headers: [.authorization: "Bearer \(registered.token)"])
+            #expect(stale.status == .unauthorized)
+            #expect(try await client.execute(uri: registered.path, method: .get, headers: [.authorization: "Bearer \(newToken)"]).status == .ok)
+        }
+    }
+
+    @Test("missing, wrong or foreign tokens and unknown clients get the same 401", arguments: ["none", "wrong", "foreign", "unknown", "basic"])
+    func unauthorized(kind: String) async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let mine = try await Self.register(client)
+            let other = try await Self.register(client)
+            let (path, header): (String, String?) = switch kind {
+            case "none": (mine.path, nil)
+            case "wrong": (mine.path, "Bearer not-the-token")
+            case "foreign": (mine.path, "Bearer \(other.token)")
+            case "unknown": ("/register/does-not-exist", "Bearer \(mine.token)")
+            default: (mine.path, "Basic \(mine.token)")
+            }
+            for method in [HTTPRequest.Method.get, .delete] {
+                let response = try await client.execute(uri: path, method: method, headers: header.map { [.authorization: $0] } ?? [:])
+                #expect(response.status == .unauthorized)
+                #expect(response.json["error"] as? String == "invalid_token")
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            }
+        }
+    }
+
+    @Test("update replaces the metadata after validating it like a registration")
+    func update() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let registered = try await Self.register(client)
+            let body = #"{"client_id":"\#(registered.clientID)","redirect_uris":["http://127.0.0.1/other"],"client_name":"Renamed"}"#
+            let response = try await client.execute(uri: registered.path, method: .put, headers: [.authorization: "Bearer \(registered.token)", .contentType: "application/json"], body: ByteBuffer(string: body))
+            #expect(response.status == .ok)
+            #expect(response.json["client_name"] as? String == "Renamed")
+            #expect(try await runtime.clients.client(id: registered.clientID)?.metadata.redirectURIs == ["http://127.0.0.1/other"])
+        }
+    }
+
+    static let badUpdates: [(body: String, error: String)] = [
+        (#"{"client_id":"someone-else","redirect_uris":["http://127.0.0.1/cb"]}"#, "invalid_request"),
+        (#"{"redirect_uris":["http://127.0.0.1/cb"]}"#, "invalid_request"),
+        (#"{"client_id":"ID","redirect_uris":["http://127.0.0.1/cb"],"registration_access_token":"x"}"#, "invalid_client_metadata"),
+        (#"{"client_id":"ID","redirect_uris":["http://127.0.0.1/cb"],"client_id_issued_at":1}"#, "invalid_client_metadata"),
+        (#"{"client_id":"ID","redirect_uris":["http://evil.example/cb"]}"#, "invalid_redirect_uri"),
+        (#"{"client_id":"ID","redirect_uris":["http://127.0.0.1/cb"],"client_secret":"guess"}"#, "invalid_client_metadata"),
+    ]
+
+    @Test("a bad update is refused and changes nothing", arguments: badUpdates)
+    func badUpdate(body: String, error: String) async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let registered = try await Self.register(client)
+            let before = try await runtime.clients.client(id: registered.clientID)
+            let response = try await client.execute(
+                uri: registered.path, method: .put,
+                headers: [.authorization: "Bearer \(registered.token)", .contentType: "application/json"],
+                body: ByteBuffer(string: body.replacingOccurrences(of: "\"ID\"", with: "\"\(registered.clientID)\""))
+            )
+            #expect(response.status == .badRequest)
+            #expect(response.json["error"] as? String == error)
+            #expect(try await runtime.clients.client(id: registered.clientID) == before)
+        }
+    }
+
+    @Test("delete removes the client; its token then fails")
+    func delete() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let registered = try await Self.register(client)
+            let response = try await client.execute(uri: registered.path, method: .delete, headers: [.authorization: "Bearer \(registered.token)"])
+            #expect(response.status == .noContent)
+            #expect(try await runtime.clients.client(id: registered.clientID) == nil)
+            #expect(try await client.execute(uri: registered.path, method: .get, headers: [.authorization: "Bearer \(registered.token)"]).status == .unauthorized)
+        }
+    }
+}

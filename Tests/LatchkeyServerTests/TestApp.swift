@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LatchkeyServer
+import Logging
+
+/// A Latchkey on a fresh temporary SQLite store, configured by `settings` (setting name → value).
+struct TestApp {
+    let directory: URL
+    var settings: [String: String]
+
+    init(_ settings: [String: String] = [:], directory: URL? = nil) {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
+        var defaults = [
+            "data-dir": self.directory.path,
+            "registration-rate-limit": "0",
+            "log-level": "warning",
+        ]
+        defaults.merge(settings) { $1 }
+        self.settings = defaults
+    }
+
+    func configuration() throws -> LatchkeyConfiguration {
+        var source = ConfigurationSource()
+        for (key, value) in settings { source.set(key, value, origin: "test") }
+        return try LatchkeyConfiguration(source)
+    }
+
+    /// Opens the runtime, runs `body` against the router in-process, and closes the store.
+    func test<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let runtime = try await LatchkeyRuntime.open(try configuration(), logger: logger)
+        do {
+            let app = try buildApplication(runtime: runtime)
+            let result = try await app.test(.router) { client in try await body(client, runtime) }
+            try await runtime.shutdown()
+            return result
+        } catch {
+            try? await runtime.shutdown()
+            throw error
+        }
+    }
+
+    func removeFiles() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
+    }
+
+    var text: String { String(buffer: body) }
+}
+
+extension TestClientProtocol {
+    /// `POST /register` with a JSON string body.
+    func register(_ json: String, path: String = "/register", headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        fields.append(contentsOf: headers)
+        return try await execute(uri: path, method: .post, headers: fields, body: ByteBuffer(string: json))
+    }
+}
