@@ -64,7 +64,8 @@ struct ConfigOptions: ParsableArguments {
     }
 
     func makeLogger(_ configuration: LatchkeyConfiguration) -> Logger {
-        var logger = Logger(label: "latchkey")
+        // Logs go to stderr so command output (tables, JSON) stays clean on stdout.
+        var logger = Logger(label: "latchkey") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = configuration.logLevel
         return logger
     }
