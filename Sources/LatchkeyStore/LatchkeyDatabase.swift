@@ -36,7 +36,8 @@ public final class LatchkeyDatabase: Sendable {
             do {
                 configuration = try SQLPostgresConfiguration(url: url)
             } catch {
-                throw DatabaseError("the PostgreSQL URL \(location) is not valid: \(error)")
+                // The underlying error repeats the URL, password included: never surface it.
+                throw DatabaseError("the PostgreSQL URL \(location) is not valid; expected postgres://user:password@host:port/database")
             }
             self.engine = .postgres
             self.connections = PooledConnections(

@@ -28,14 +28,14 @@ public struct SQLClientStore: ClientStore {
         return try row.map(Self.decode)
     }
 
-    public func update(_ client: RegisteredClient) async throws -> Bool {
+    public func update(_ client: RegisteredClient, currentTokenHash: String) async throws -> Bool {
         let metadata = try Self.encode(client.metadata)
         return try await database.withSession { db in
             let rows = try await db.raw("""
                 UPDATE clients SET metadata = \(bind: metadata), secret_hash = \(bind: client.secretHash),
                     secret_expires_at = \(bind: client.secretExpiresAt),
                     registration_token_hash = \(bind: client.registrationTokenHash), updated_at = \(bind: client.updatedAt)
-                WHERE client_id = \(bind: client.clientID)
+                WHERE client_id = \(bind: client.clientID) AND registration_token_hash = \(bind: currentTokenHash)
                 RETURNING client_id
                 """).all()
             return !rows.isEmpty

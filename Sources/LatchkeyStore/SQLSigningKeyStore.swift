@@ -19,6 +19,7 @@ public struct SQLSigningKeyStore: SigningKeyStore {
 
     public func initialize(active: StoredSigningKey, next: StoredSigningKey) async throws -> Bool {
         try await database.withTransaction { db in
+            try await lockKeys(db)
             let existing = try await db.raw("SELECT kid FROM signing_keys WHERE status = 'active'").all()
             guard existing.isEmpty else { return false }
             try await Self.insert(active, into: db)
@@ -30,6 +31,7 @@ public struct SQLSigningKeyStore: SigningKeyStore {
 
     public func rotate(newNext: StoredSigningKey, now: Int64, retiredPublishUntil: Int64) async throws {
         try await database.withTransaction { db in
+            try await lockKeys(db)
             try await db.raw("DELETE FROM signing_keys WHERE status = 'retired' AND publish_until <= \(bind: now)").run()
             guard try await db.raw("SELECT kid FROM signing_keys WHERE status = 'next'").first() != nil else {
                 throw DatabaseError("there is no next signing key to promote")
@@ -40,6 +42,14 @@ public struct SQLSigningKeyStore: SigningKeyStore {
                 """).run()
             try await db.raw("UPDATE signing_keys SET status = 'active', activated_at = \(bind: now) WHERE status = 'next'").run()
             try await Self.insert(newNext, into: db)
+        }
+    }
+
+    /// PostgreSQL: serializes key changes across instances, so a racing first start sees the winner's keys
+    /// instead of failing on the unique index. SQLite's `BEGIN IMMEDIATE` already serializes writers.
+    func lockKeys(_ db: any SQLDatabase) async throws {
+        if database.engine == .postgres {
+            try await db.raw("SELECT pg_advisory_xact_lock(7406196)").run()
         }
     }
 

@@ -8,7 +8,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "JSON config file (keys as in docs/configuration.md). Env: LATCHKEY_CONFIG.")
     var config: String?
 
-    @Option(help: "Database: a SQLite path or postgres://user:pass@host/db. Default: latchkey-data/latchkey.sqlite.")
+    @Option(help: "Database: a SQLite path or postgres://user:pass@host/db. Default: <data-dir>/latchkey.sqlite.")
     var database: String?
 
     @Option(help: "Issuer URL, exactly as clients will see it. Default: http://<host>:<port>.")

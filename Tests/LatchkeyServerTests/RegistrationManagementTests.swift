@@ -36,6 +36,24 @@ struct RegistrationManagementTests {
         }
     }
 
+    @Test("two reads racing with one token: exactly one gets the new token")
+    func concurrentReads() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let registered = try await Self.register(client)
+            let headers: HTTPFields = [.authorization: "Bearer \(registered.token)"]
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await client.execute(uri: registered.path, method: .get, headers: headers).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .unauthorized }.count == 3)
+        }
+    }
+
     @Test("missing, wrong or foreign tokens and unknown clients get the same 401", arguments: ["none", "wrong", "foreign", "unknown", "basic"])
     func unauthorized(kind: String) async throws {
         let app = TestApp()

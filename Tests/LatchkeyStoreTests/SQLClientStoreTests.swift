@@ -36,13 +36,16 @@ struct SQLClientStoreTests {
             client.metadata.clientName = "Renamed"
             client.secretHash = nil
             client.updatedAt += 5
-            #expect(try await store.update(client))
+            #expect(try await !store.update(client, currentTokenHash: "stale-digest"))
+            #expect(try await store.client(id: "c1")?.metadata.clientName == "Test App")
+            client.registrationTokenHash = "new-digest"
+            #expect(try await store.update(client, currentTokenHash: "token-digest"))
             #expect(try await store.client(id: "c1") == client)
 
             #expect(try await store.delete(id: "c1"))
             #expect(try await !store.delete(id: "c1"))
             #expect(try await store.client(id: "c1") == nil)
-            #expect(try await !store.update(client))
+            #expect(try await !store.update(client, currentTokenHash: "new-digest"))
         }
     }
 

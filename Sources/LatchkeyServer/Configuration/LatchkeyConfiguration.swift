@@ -86,7 +86,9 @@ public struct LatchkeyConfiguration: Sendable {
         if scopes.isEmpty { throw ConfigurationError("scopes must not be empty") }
         self.accessTokenLifetime = try int("access-token-lifetime", 3600, range: 60...86400)
         self.jwksMaxAge = try int("jwks-max-age", 300, range: 0...86400)
-        self.keyRefreshInterval = try int("key-refresh-interval", 60, range: 1...3600)
+        // At most 300 s: a retired key stays published 300 s past its last token, and an instance may keep
+        // signing with it until its next refresh.
+        self.keyRefreshInterval = try int("key-refresh-interval", 60, range: 1...300)
         let levelName = values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")

@@ -38,10 +38,11 @@ struct ClientRegistrationService: Sendable {
 
     func read(clientID: String, token: String?) async throws -> RegistrationResponse {
         var client = try await authenticate(clientID: clientID, token: token)
+        let currentTokenHash = client.registrationTokenHash
         let registrationToken = RandomToken.generate(bytes: 32)
         client.registrationTokenHash = hasher.hash(registrationToken)
         client.updatedAt = now()
-        guard try await store.update(client) else { throw Self.unauthorized }
+        guard try await store.update(client, currentTokenHash: currentTokenHash) else { throw Self.unauthorized }
         return response(client, secret: nil, registrationToken: registrationToken)
     }
 
@@ -70,11 +71,12 @@ struct ClientRegistrationService: Sendable {
         } else if !metadata.tokenEndpointAuthMethod.isConfidential {
             client.secretHash = nil
         }
+        let currentTokenHash = client.registrationTokenHash
         let registrationToken = RandomToken.generate(bytes: 32)
         client.metadata = metadata
         client.registrationTokenHash = hasher.hash(registrationToken)
         client.updatedAt = now()
-        guard try await store.update(client) else { throw Self.unauthorized }
+        guard try await store.update(client, currentTokenHash: currentTokenHash) else { throw Self.unauthorized }
         return response(client, secret: secret, registrationToken: registrationToken)
     }
 
