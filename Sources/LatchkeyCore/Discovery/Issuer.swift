@@ -11,7 +11,7 @@ public struct Issuer: Sendable, Equatable, CustomStringConvertible {
 
     public init(_ url: String) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty
+              components.host?.isEmpty == false
         else {
             throw IssuerError("issuer '\(url)' is not an absolute URL")
         }
@@ -21,10 +21,18 @@ public struct Issuer: Sendable, Equatable, CustomStringConvertible {
         }
         guard components.user == nil, components.password == nil else { throw IssuerError("issuer must not contain user information") }
         guard !url.hasSuffix("/") else { throw IssuerError("issuer must not end with '/'; write '\(url.dropLast())'") }
+        guard URISyntax.hasOnlyURICharacters(url), let hostAndPort = URISyntax.hostAndPort(of: url) else {
+            throw IssuerError("issuer '\(url)' needs a plain host name or address and a port in 1...65535")
+        }
+        // Routes are mounted under the path as written, so it must need no decoding or normalization.
+        let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard !components.percentEncodedPath.contains("%"), !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            throw IssuerError("issuer path must not contain empty, '.' or '..' segments or percent-encoding")
+        }
         self.url = url
         self.path = components.path
         self.isHTTPS = scheme == "https"
-        self.isLoopback = RedirectURIPolicy.isLoopback(RedirectURIPolicy.normalizedHost(host))
+        self.isLoopback = RedirectURIPolicy.isLoopback(hostAndPort.host)
     }
 
     public var description: String { url }

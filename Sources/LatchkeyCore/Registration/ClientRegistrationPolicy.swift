@@ -101,7 +101,7 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
             guard contacts.count <= maxContacts else {
                 throw OAuthError.invalidClientMetadata("contacts may hold at most \(maxContacts) entries")
             }
-            for contact in contacts where contact.isEmpty || contact.count > maxShortStringLength || Self.hasControlCharacters(contact) {
+            for contact in contacts where contact.isEmpty || contact.unicodeScalars.count > maxShortStringLength || Self.hasControlCharacters(contact) {
                 throw OAuthError.invalidClientMetadata("contacts: each entry must be a non-empty string of at most \(maxShortStringLength) characters")
             }
         }
@@ -146,11 +146,9 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
 
     private func httpsURI(_ reader: FieldReader, _ field: String) throws -> String? {
         guard let value = try reader.string(field, maxLength: maxURILength) else { return nil }
-        let lower = value.lowercased()
-        guard lower.hasPrefix("https://"), value.count > 8,
-              !value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }),
+        guard value.lowercased().hasPrefix("https://"), URISyntax.hasOnlyURICharacters(value),
               !RedirectURIPolicy.authority(of: value).contains("@"),
-              !RedirectURIPolicy.authority(of: value).isEmpty
+              URISyntax.hostAndPort(of: value) != nil
         else {
             throw OAuthError.invalidClientMetadata("\(field) must be an https URI")
         }
@@ -166,7 +164,12 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
     }
 
     static func hasControlCharacters(_ value: String) -> Bool {
-        value.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+        value.unicodeScalars.contains { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator: true
+            default: false
+            }
+        }
     }
 
     static func unique<T: Hashable>(_ values: [T]) -> [T] {
@@ -183,7 +186,8 @@ struct FieldReader {
         switch fields[name] {
         case nil, .null?: return nil
         case .string(let value)?:
-            guard value.count <= maxLength else {
+            // Unicode scalars, not Characters: one Character may carry any number of combining marks.
+            guard value.unicodeScalars.count <= maxLength else {
                 throw OAuthError.invalidClientMetadata("\(name) must be at most \(maxLength) characters")
             }
             return value

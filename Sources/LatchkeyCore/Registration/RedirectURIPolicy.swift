@@ -23,6 +23,8 @@ public struct RedirectURIPolicy: Sendable, Equatable {
     /// Schemes that execute or read locally in a browser; never a redirect target.
     static let forbiddenSchemes: Set<String> = [
         "javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "view-source",
+        // Network schemes that are not redirect targets; allowing them as "private-use" would skip the host checks.
+        "ws", "wss", "ftp",
     ]
 
     /// Classifies `uri` or throws `invalid_redirect_uri` naming what is wrong.
@@ -36,6 +38,7 @@ public struct RedirectURIPolicy: Sendable, Equatable {
             throw reject("contains whitespace, control or non-ASCII characters")
         }
         guard !uri.contains("*") else { throw reject("contains a wildcard") }
+        guard URISyntax.hasOnlyURICharacters(uri) else { throw reject("contains characters a URI may not hold") }
         guard !uri.contains("#") else { throw reject("must not contain a fragment") }
         guard let components = URLComponents(string: uri), let rawScheme = components.scheme else {
             throw reject("is not an absolute URI")
@@ -45,20 +48,23 @@ public struct RedirectURIPolicy: Sendable, Equatable {
         guard components.user == nil, components.password == nil, !Self.authority(of: uri).contains("@") else {
             throw reject("must not contain user information")
         }
-        let host = Self.normalizedHost(components.host)
         switch scheme {
-        case "https":
-            guard !host.isEmpty else { throw reject("has no host") }
+        case "https", "http":
+            // Judge the host as written, not URLComponents' percent-decoded view of it.
+            guard let host = URISyntax.hostAndPort(of: uri)?.host else { throw reject("has no valid host and port") }
+            if scheme == "http" {
+                guard Self.isLoopback(host) else {
+                    throw reject("uses http, which is allowed only for loopback hosts (127.0.0.1, [::1], localhost)")
+                }
+                return .loopback
+            }
             if Self.isLoopback(host) { return .https }
             guard isAllowed(host: host) else { throw reject("has a host that is not on this server's allowlist") }
             return .https
-        case "http":
-            guard Self.isLoopback(host) else {
-                throw reject("uses http, which is allowed only for loopback hosts (127.0.0.1, [::1], localhost)")
-            }
-            return .loopback
         default:
             guard scheme.contains(where: { $0.isLetter }) else { throw reject("has an invalid scheme") }
+            // RFC 8252 §7.1: a private-use scheme followed by a path, e.g. `com.example.app:/callback`.
+            guard uri.count > rawScheme.count + 1 else { throw reject("has nothing after its scheme") }
             return .privateUse
         }
     }
