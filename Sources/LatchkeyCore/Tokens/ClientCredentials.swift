@@ -1,0 +1,61 @@
+import Foundation
+
+/// How a client presented itself at the token, revocation or introspection endpoint (RFC 6749 §2.3).
+public enum ClientCredentials: Sendable, Equatable {
+    /// A public client naming itself with `client_id` in the body.
+    case none(clientID: String)
+    /// `Authorization: Basic` with form-URL-encoded id and secret (RFC 6749 §2.3.1).
+    case basic(clientID: String, secret: String)
+    /// `client_id` and `client_secret` in the body.
+    case post(clientID: String, secret: String)
+
+    public var clientID: String {
+        switch self {
+        case .none(let id), .basic(let id, _), .post(let id, _): id
+        }
+    }
+
+    public var method: TokenEndpointAuthMethod {
+        switch self {
+        case .none: .none
+        case .basic: .clientSecretBasic
+        case .post: .clientSecretPost
+        }
+    }
+
+    /// Reads the credentials from the `Authorization` header and the form. Using more than one method is
+    /// `invalid_request` (RFC 6749 §2.3: "MUST NOT use more than one authentication method in each request").
+    public init(authorization: String?, form: FormParameters) throws {
+        let bodyID = form["client_id"]
+        let bodySecret = form["client_secret"]
+        if let authorization {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "basic" else {
+                throw Self.invalidClient("The Authorization header must use the Basic scheme")
+            }
+            guard let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+                  let text = String(data: decoded, encoding: .utf8),
+                  let colon = text.firstIndex(of: ":")
+            else { throw Self.invalidClient("The Basic credentials are malformed") }
+            // RFC 6749 §2.3.1: both halves are application/x-www-form-urlencoded.
+            let id = try FormParameters.decode(text[..<colon])
+            let secret = try FormParameters.decode(text[text.index(after: colon)...])
+            guard !id.isEmpty else { throw Self.invalidClient("The Basic credentials name no client") }
+            guard bodySecret == nil else {
+                throw OAuthError.invalidRequest("Use one client authentication method: Basic or client_secret in the body, not both")
+            }
+            if let bodyID, bodyID != id {
+                throw OAuthError.invalidRequest("client_id in the body does not match the Basic credentials")
+            }
+            self = .basic(clientID: id, secret: secret)
+        } else if let bodyID {
+            self = bodySecret.map { .post(clientID: bodyID, secret: $0) } ?? .none(clientID: bodyID)
+        } else {
+            throw Self.invalidClient("Client authentication is required (client_id, or Basic credentials)")
+        }
+    }
+
+    static func invalidClient(_ description: String) -> OAuthError {
+        OAuthError(.invalidClient, description, httpStatus: 401)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import LatchkeyCore
+import Testing
+
+struct ClientCredentialsTests {
+    static func basicHeader(_ id: String, _ secret: String) -> String {
+        "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
+    }
+
+    @Test("reads Basic credentials, form-URL-decoding both halves (RFC 6749 §2.3.1)")
+    func basic() throws {
+        let credentials = try ClientCredentials(authorization: Self.basicHeader("my%20client", "s%3Acret+x"), form: FormParameters())
+        #expect(credentials == .basic(clientID: "my client", secret: "s:cret x"))
+        #expect(credentials.method == .clientSecretBasic)
+    }
+
+    @Test("reads client_secret_post and public clients from the body")
+    func body() throws {
+        #expect(try ClientCredentials(authorization: nil, form: FormParameters(["client_id": "c", "client_secret": "s"])) == .post(clientID: "c", secret: "s"))
+        #expect(try ClientCredentials(authorization: nil, form: FormParameters(["client_id": "c"])) == .none(clientID: "c"))
+    }
+
+    @Test("a matching client_id in the body alongside Basic is allowed")
+    func matchingBodyID() throws {
+        let credentials = try ClientCredentials(authorization: Self.basicHeader("c", "s"), form: FormParameters(["client_id": "c"]))
+        #expect(credentials.clientID == "c")
+    }
+
+    @Test("refuses two methods at once, mismatched ids, malformed headers and anonymous requests", arguments: [
+        (basicHeader("c", "s"), ["client_secret": "s"], "invalid_request"),
+        (basicHeader("c", "s"), ["client_id": "other"], "invalid_request"),
+        ("Bearer abc", [:], "invalid_client"),
+        ("Basic !!!notbase64", [:], "invalid_client"),
+        ("Basic " + Data("no-colon".utf8).base64EncodedString(), [:], "invalid_client"),
+        ("Basic " + Data(":secret".utf8).base64EncodedString(), [:], "invalid_client"),
+        (nil, [:], "invalid_client"),
+        (nil, ["client_secret": "s"], "invalid_client"),
+    ] as [(String?, [String: String], String)])
+    func refuses(authorization: String?, form: [String: String], error: String) {
+        do {
+            _ = try ClientCredentials(authorization: authorization, form: FormParameters(form))
+            Issue.record("accepted")
+        } catch let failure as OAuthError {
+            #expect(failure.code.rawValue == error)
+            if error == "invalid_client" { #expect(failure.httpStatus == 401) }
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}
