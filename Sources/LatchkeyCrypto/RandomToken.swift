@@ -13,8 +13,15 @@ public enum RandomToken {
 extension RandomToken {
     /// `bytes` random bytes as lowercase hex: for identifiers people type and paste (client ids).
     public static func hex(bytes: Int = 16) -> String {
-        SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8)).withUnsafeBytes { raw in
-            raw.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        return SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8)).withUnsafeBytes { raw in
+            var text: [UInt8] = []
+            text.reserveCapacity(raw.count * 2)
+            for byte in raw {
+                text.append(digits[Int(byte >> 4)])
+                text.append(digits[Int(byte & 0x0F)])
+            }
+            return String(decoding: text, as: UTF8.self)
         }
     }
 }
@@ -22,10 +29,17 @@ extension RandomToken {
 /// RFC 4648 §5 base64url without padding, as JOSE and our token formats use.
 public enum Base64URL {
     public static func encode(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        // One pass over the standard alphabet's output: swap the two characters, drop the padding.
+        var bytes: [UInt8] = []
+        for byte in data.base64EncodedData() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): bytes.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func decode(_ string: String) -> Data? {
