@@ -57,6 +57,17 @@ public struct PublicJWK: Codable, Sendable, Equatable {
     public var alg: String
 }
 
+extension PublicJWK {
+    /// Parses a stored EC P-256 JWK back into a public key.
+    static func decodePublicKey(_ json: String) throws -> P256.Signing.PublicKey {
+        let jwk = try JSONDecoder().decode(PublicJWK.self, from: Data(json.utf8))
+        guard jwk.kty == "EC", jwk.crv == "P-256", let x = Base64URL.decode(jwk.x), let y = Base64URL.decode(jwk.y),
+              x.count == 32, y.count == 32
+        else { throw SigningKeyError.kidMismatch(jwk.kid) }
+        return try P256.Signing.PublicKey(x963Representation: Data([0x04]) + x + y)
+    }
+}
+
 public enum SigningKeyError: Error, Sendable, CustomStringConvertible {
     case kidMismatch(String)
     case noActiveKey

@@ -13,6 +13,8 @@ public final class SigningKeys: Sendable {
         var keys: [StoredSigningKey]
         var jwks: Data
         var active: SigningKeyMaterial?
+        /// Public keys of every published key, by kid: what this server accepts when it verifies its own tokens.
+        var verificationKeys: [String: P256.Signing.PublicKey] = [:]
     }
 
     let store: any SigningKeyStore
@@ -42,7 +44,11 @@ public final class SigningKeys: Sendable {
         // The stored JWK JSON is canonical (sorted keys), so the document is assembled without re-encoding.
         let jwks = Data(("{\"keys\":[" + published.map(\.publicJWK).joined(separator: ",") + "]}").utf8)
         let active = try keys.first { $0.status == .active }.map { try SigningKeyMaterial.open($0, sealer: sealer) }
-        snapshot.withLock { $0 = Snapshot(keys: keys, jwks: jwks, active: active) }
+        var verificationKeys: [String: P256.Signing.PublicKey] = [:]
+        for key in published {
+            verificationKeys[key.kid] = try PublicJWK.decodePublicKey(key.publicJWK)
+        }
+        snapshot.withLock { $0 = Snapshot(keys: keys, jwks: jwks, active: active, verificationKeys: verificationKeys) }
     }
 
     /// Retires the active key, promotes the next one and creates a new next key.
@@ -68,6 +74,11 @@ public final class SigningKeys: Sendable {
     public func sign(_ message: Data) throws -> (kid: String, signature: Data) {
         guard let active = snapshot.withLock({ $0.active }) else { throw SigningKeyError.noActiveKey }
         return (active.kid, try active.privateKey.signature(for: message).rawRepresentation)
+    }
+
+    /// The public key for `kid` if it is currently published; an unknown kid gets nothing, never a default key.
+    public func verificationKey(kid: String) -> P256.Signing.PublicKey? {
+        snapshot.withLock { $0.verificationKeys[kid] }
     }
 
     static func order(_ key: StoredSigningKey) -> Int {
