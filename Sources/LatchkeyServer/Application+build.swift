@@ -1,5 +1,6 @@
 import Hummingbird
 import LatchkeyCore
+import LatchkeyCrypto
 import Logging
 import ServiceLifecycle
 
@@ -31,7 +32,7 @@ public func buildRouter(runtime: LatchkeyRuntime) throws -> Router<LatchkeyReque
         issuer: issuer,
         metadata: AuthorizationServerMetadata(issuer: issuer, scopesSupported: configuration.scopes)
     )
-    let corsPaths = Set(discovery.paths + [issuer.path + "/jwks.json", issuer.path + "/register"])
+    let corsPaths = Set(discovery.paths + ["/jwks.json", "/register", "/token", "/revoke"].map { issuer.path + $0 })
     let registerPrefix = issuer.path + "/register/"
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSPolicyMiddleware { path in corsPaths.contains(path) || path.hasPrefix(registerPrefix) })
@@ -51,6 +52,20 @@ public func buildRouter(runtime: LatchkeyRuntime) throws -> Router<LatchkeyReque
         initialAccessToken: configuration.registration.initialAccessToken,
         rateLimiter: RateLimiter(limit: configuration.registration.rateLimitPerMinute),
         maxBodyBytes: configuration.registration.maxBodyBytes
+    ).addRoutes(to: router)
+    let authenticator = ClientAuthenticator(store: runtime.clients, hasher: runtime.hasher, now: LatchkeyRuntime.now)
+    let codec = AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: issuer.url)
+    TokenController<LatchkeyRequestContext>(
+        issuer: issuer,
+        tokens: TokenService(
+            authenticator: authenticator,
+            codec: codec,
+            issuer: issuer,
+            clientCredentials: ClientCredentialsGrant(supportedScopes: configuration.scopes, resources: configuration.resources),
+            accessTokenLifetime: Int64(configuration.accessTokenLifetime),
+            now: LatchkeyRuntime.now
+        ),
+        status: TokenStatusService(authenticator: authenticator, codec: codec, revoked: runtime.revokedTokens, now: LatchkeyRuntime.now)
     ).addRoutes(to: router)
     HealthController(database: runtime.database).addRoutes(to: router)
     return router

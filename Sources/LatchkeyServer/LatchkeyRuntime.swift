@@ -9,6 +9,7 @@ public struct LatchkeyRuntime: Sendable {
     public let configuration: LatchkeyConfiguration
     public let database: LatchkeyDatabase
     public let clients: any ClientStore
+    public let revokedTokens: any RevokedTokenStore
     public let signingKeys: SigningKeys
     public let hasher: SecretHasher
     public let logger: Logger
@@ -26,6 +27,7 @@ public struct LatchkeyRuntime: Sendable {
                 configuration: configuration,
                 database: database,
                 clients: SQLClientStore(database: database),
+                revokedTokens: SQLRevokedTokenStore(database: database),
                 signingKeys: signingKeys,
                 hasher: SecretHasher(masterKey: masterKey),
                 logger: logger

@@ -28,7 +28,7 @@ struct AuthorizationServerMetadataTests {
         #expect(metadata.jwksURI == url + "/jwks.json")
     }
 
-    @Test("encodes RFC 8414 member names and omits absent endpoints")
+    @Test("encodes RFC 8414 member names and omits absent members")
     func encodesRFCNames() throws {
         let metadata = AuthorizationServerMetadata(issuer: try Issuer("https://auth.example.com/t1"), scopesSupported: ["mcp:read"])
         let data = try JSONEncoder().encode(metadata)
@@ -43,8 +43,10 @@ struct AuthorizationServerMetadataTests {
         #expect(object["token_endpoint_auth_methods_supported"] as? [String] == ["none", "client_secret_basic", "client_secret_post"])
         #expect(object["authorization_response_iss_parameter_supported"] as? Bool == true)
         #expect(object["scopes_supported"] as? [String] == ["mcp:read"])
-        #expect(object["revocation_endpoint"] == nil)
-        #expect(object["introspection_endpoint"] == nil)
+        #expect(object["revocation_endpoint"] as? String == "https://auth.example.com/t1/revoke")
+        #expect(object["introspection_endpoint"] as? String == "https://auth.example.com/t1/introspect")
+        #expect(object["introspection_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
+        #expect(object["service_documentation"] == nil)
         #expect(object.keys.allSatisfy { !$0.contains(where: \.isUppercase) })
         #expect(try JSONDecoder().decode(AuthorizationServerMetadata.self, from: data) == metadata)
     }

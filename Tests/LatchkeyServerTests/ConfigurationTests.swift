@@ -39,7 +39,9 @@ struct ConfigurationTests {
     @Test("rejects malformed values with the setting's name", arguments: [
         ("port", "eighty"), ("port", "70000"), ("issuer", "https://auth.example.com/"), ("issuer", "https://a.example?x=1"),
         ("log-level", "loud"), ("production", "maybe"), ("registration-initial-access-token", "short"),
-        ("database", "mysql://db/x"), ("access-token-lifetime", "5"),
+        ("database", "mysql://db/x"), ("access-token-lifetime", "5"), ("key-refresh-interval", "301"),
+        ("resources", "not json"), ("resources", #"[{"uri":"ftp://x"}]"#), ("resources", #"[{"uri":"https://x.example","scopes":["nope"]}]"#),
+        ("default-resource", "https://unconfigured.example"),
     ])
     func malformed(key: String, value: String) {
         #expect(throws: (any Error).self) { try Self.resolve([key: value]) }

@@ -6,7 +6,9 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
     public var registrationEndpoint: String
     public var jwksURI: String
     public var revocationEndpoint: String?
+    public var revocationEndpointAuthMethodsSupported: [String]?
     public var introspectionEndpoint: String?
+    public var introspectionEndpointAuthMethodsSupported: [String]?
     public var scopesSupported: [String]
     public var responseTypesSupported: [String]
     public var responseModesSupported: [String]
@@ -23,8 +25,11 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         self.tokenEndpoint = issuer.endpoint("/token")
         self.registrationEndpoint = issuer.endpoint("/register")
         self.jwksURI = issuer.endpoint("/jwks.json")
-        self.revocationEndpoint = nil
-        self.introspectionEndpoint = nil
+        self.revocationEndpoint = issuer.endpoint("/revoke")
+        self.revocationEndpointAuthMethodsSupported = TokenEndpointAuthMethod.allCases.map(\.rawValue)
+        self.introspectionEndpoint = issuer.endpoint("/introspect")
+        // RFC 7662 §2.1: only authenticated resource servers, so no `none`.
+        self.introspectionEndpointAuthMethodsSupported = TokenEndpointAuthMethod.allCases.filter(\.isConfidential).map(\.rawValue)
         self.scopesSupported = scopesSupported
         self.responseTypesSupported = ["code"]
         self.responseModesSupported = ["query"]
@@ -42,7 +47,9 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         case registrationEndpoint = "registration_endpoint"
         case jwksURI = "jwks_uri"
         case revocationEndpoint = "revocation_endpoint"
+        case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
         case introspectionEndpoint = "introspection_endpoint"
+        case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
         case scopesSupported = "scopes_supported"
         case responseTypesSupported = "response_types_supported"
         case responseModesSupported = "response_modes_supported"

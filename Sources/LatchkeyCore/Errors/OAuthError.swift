@@ -27,6 +27,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidClientMetadata = Code("invalid_client_metadata")
         // RFC 8707 §2
         public static let invalidTarget = Code("invalid_target")
+        // RFC 7009 §2.2.1
+        public static let unsupportedTokenType = Code("unsupported_token_type")
         // Not RFC codes, but the same JSON shape keeps clients' error handling uniform.
         public static let unsupportedMediaType = Code("unsupported_media_type")
         public static let requestTooLarge = Code("request_too_large")

@@ -134,7 +134,7 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
         let tokens = scope.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard !tokens.isEmpty else { throw OAuthError.invalidClientMetadata("scope must not be empty") }
         for token in tokens {
-            guard token.unicodeScalars.allSatisfy({ $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) }) else {
+            guard Scope.isValidToken(token) else {
                 throw OAuthError.invalidClientMetadata("scope: '\(RedirectURIPolicy.excerpt(token))' is not a valid scope token")
             }
             guard supportedScopes.contains(token) else {

@@ -96,7 +96,7 @@ public struct RedirectURIPolicy: Sendable, Equatable {
     }
 
     /// A bounded excerpt, so an error message never echoes a huge value.
-    static func excerpt(_ value: String) -> String {
+    public static func excerpt(_ value: String) -> String {
         value.count > 80 ? String(value.prefix(80)) + "…" : value
     }
 }

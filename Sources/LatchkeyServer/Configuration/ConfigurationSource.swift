@@ -33,6 +33,9 @@ public struct ConfigurationSource: Sendable {
             case .string(let string): text = string
             case .bool(let flag): text = flag ? "true" : "false"
             case .number(let number) where number == number.rounded(): text = String(Int(number))
+            case .array where key == "resources":
+                // A list of objects, kept as JSON text like LATCHKEY_RESOURCES.
+                text = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
             case .array(let items) where items.allSatisfy({ if case .string = $0 { true } else { false } }):
                 text = items.compactMap { if case .string(let item) = $0 { item } else { nil } }.joined(separator: " ")
             default: throw ConfigurationError("the setting '\(key)' in \(path) must be a string, integer, boolean or array of strings")

@@ -8,7 +8,7 @@ public struct LatchkeyConfiguration: Sendable {
     /// Every setting name; a config file may use only these.
     public static let keys: [String] = [
         "issuer", "host", "port", "database", "data-dir", "master-key", "master-key-file", "production", "dev",
-        "scopes", "access-token-lifetime", "jwks-max-age", "key-refresh-interval", "log-level",
+        "scopes", "resources", "default-resource", "access-token-lifetime", "jwks-max-age", "key-refresh-interval", "log-level",
         "registration-initial-access-token", "registration-allowed-redirect-hosts", "registration-rate-limit",
         "registration-max-body-bytes",
     ]
@@ -24,6 +24,8 @@ public struct LatchkeyConfiguration: Sendable {
     /// Fail-closed mode: a master key must be supplied and the issuer must be https.
     public var production: Bool
     public var scopes: [String]
+    /// The MCP servers tokens may be issued for (RFC 8707), and the audience when a request names none.
+    public var resources: ResourceRegistry
     /// Seconds; also how long a retired signing key stays published.
     public var accessTokenLifetime: Int
     public var jwksMaxAge: Int
@@ -84,6 +86,27 @@ public struct LatchkeyConfiguration: Sendable {
         }
         self.scopes = list("scopes") ?? Self.defaultScopes
         if scopes.isEmpty { throw ConfigurationError("scopes must not be empty") }
+        let supportedScopes = scopes
+        let resourceList: [ProtectedResource]
+        do {
+            resourceList = try values["resources"].map { text in
+                try JSONDecoder().decode([ResourceSetting].self, from: Data(text.utf8)).map { setting in
+                    try ProtectedResource(uri: setting.uri, name: setting.name ?? setting.uri, scopes: setting.scopes ?? supportedScopes)
+                }
+            } ?? []
+            self.resources = try ResourceRegistry(resources: resourceList, defaultResource: values["default-resource"], issuer: issuer)
+        } catch let error as OAuthError {
+            throw ConfigurationError("resources: \(error.description)")
+        } catch {
+            throw ConfigurationError(
+                #"resources (from \#(origin("resources"))) must be a JSON array like [{"uri":"https://mcp.example.com/mcp","name":"My MCP server","scopes":["mcp:tools"]}]"#
+            )
+        }
+        for resource in resourceList {
+            if let unknown = resource.scopes.first(where: { !supportedScopes.contains($0) }) {
+                throw ConfigurationError("resources: \(resource.uri) lists the scope '\(unknown)', which is not in scopes")
+            }
+        }
         self.accessTokenLifetime = try int("access-token-lifetime", 3600, range: 60...86400)
         self.jwksMaxAge = try int("jwks-max-age", 300, range: 0...86400)
         // At most 300 s: a retired key stays published 300 s past its last token, and an instance may keep
@@ -115,6 +138,13 @@ public struct LatchkeyConfiguration: Sendable {
                 "production mode needs a master key: set LATCHKEY_MASTER_KEY (base64 of 32 bytes, e.g. `openssl rand -base64 32`) or --master-key-file"
             )
         }
+    }
+
+    /// One entry of the `resources` setting.
+    struct ResourceSetting: Decodable {
+        var uri: String
+        var name: String?
+        var scopes: [String]?
     }
 
     /// The policy `POST /register` enforces.

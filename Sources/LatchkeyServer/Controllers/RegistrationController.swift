@@ -16,13 +16,13 @@ struct RegistrationController {
         let base = issuer.path + "/register"
         router.post(RouterPath(base)) { request, context in try await register(request, context) }
         router.get(RouterPath(base + "/:client_id")) { request, context in
-            try Self.json(try await service.read(clientID: try Self.clientID(context), token: Self.bearer(request)), status: .ok)
+            try Response.json(try await service.read(clientID: try Self.clientID(context), token: Self.bearer(request)), status: .ok)
         }
         router.put(RouterPath(base + "/:client_id")) { request, context in
             let clientID = try Self.clientID(context)
             let token = Self.bearer(request)
             let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
-            return try Self.json(try await service.update(clientID: clientID, token: token, body: body), status: .ok)
+            return try Response.json(try await service.update(clientID: clientID, token: token, body: body), status: .ok)
         }
         router.delete(RouterPath(base + "/:client_id")) { request, context in
             try await service.delete(clientID: try Self.clientID(context), token: Self.bearer(request))
@@ -42,7 +42,7 @@ struct RegistrationController {
         }
         let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
         let registration = try await service.register(body)
-        var response = try Self.json(registration, status: .created)
+        var response = try Response.json(registration, status: .created)
         response.headers[.location] = registration.registrationClientURI
         return response
     }
@@ -58,11 +58,5 @@ struct RegistrationController {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
-    }
-
-    static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(status: status, headers: .jsonNoStore, body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
     }
 }

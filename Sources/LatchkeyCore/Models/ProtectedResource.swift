@@ -1,0 +1,49 @@
+/// An MCP server (resource server) tokens can be issued for (RFC 8707), as the operator configures it.
+public struct ProtectedResource: Sendable, Equatable, Codable {
+    public var uri: String
+    /// Shown on the consent page.
+    public var name: String
+    /// Scopes this resource understands; a token for it carries only these.
+    public var scopes: [String]
+
+    public init(uri: String, name: String, scopes: [String]) throws {
+        self.uri = try ResourceIndicator(uri).uri
+        self.name = name
+        self.scopes = scopes
+    }
+}
+
+/// The resources a token may name, and the audience a request without `resource` gets.
+public struct ResourceRegistry: Sendable, Equatable {
+    public let resources: [ProtectedResource]
+    /// The audience when a request names no resource: the configured default resource, or the issuer
+    /// itself when no resource is configured.
+    public let defaultAudience: String
+
+    public init(resources: [ProtectedResource], defaultResource: String?, issuer: Issuer) throws {
+        self.resources = resources
+        if let defaultResource {
+            let normalized = try ResourceIndicator(defaultResource).uri
+            guard resources.contains(where: { $0.uri == normalized }) else {
+                throw OAuthError(.invalidTarget, "the default resource \(normalized) is not among the configured resources")
+            }
+            self.defaultAudience = normalized
+        } else {
+            self.defaultAudience = resources.count == 1 ? resources[0].uri : issuer.url
+        }
+    }
+
+    /// RFC 8707 §2: every requested resource must be known (`invalid_target` otherwise); none → the default.
+    public func audience(for requested: [String]) throws -> [String] {
+        guard !requested.isEmpty else { return [defaultAudience] }
+        var audience: [String] = []
+        for value in requested {
+            let uri = try ResourceIndicator(value).uri
+            guard resources.contains(where: { $0.uri == uri }) || uri == defaultAudience else {
+                throw OAuthError(.invalidTarget, "resource '\(RedirectURIPolicy.excerpt(value))' is not a resource this server issues tokens for")
+            }
+            if !audience.contains(uri) { audience.append(uri) }
+        }
+        return audience
+    }
+}

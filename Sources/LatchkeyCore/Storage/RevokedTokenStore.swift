@@ -1,0 +1,7 @@
+/// Revoked access tokens, by `jti`, kept until they would have expired anyway (RFC 7009 §2, RFC 7662).
+public protocol RevokedTokenStore: Sendable {
+    func revoke(tokenID: String, expiresAt: Int64) async throws
+    func isRevoked(tokenID: String) async throws -> Bool
+    /// Forgets revocations of tokens that have expired by `now`.
+    func prune(now: Int64) async throws
+}

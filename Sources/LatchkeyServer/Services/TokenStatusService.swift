@@ -1,0 +1,79 @@
+import LatchkeyCore
+import LatchkeyCrypto
+
+/// Introspection (RFC 7662) and revocation (RFC 7009) of access tokens.
+struct TokenStatusService: Sendable {
+    let authenticator: ClientAuthenticator
+    let codec: AccessTokenCodec
+    let revoked: any RevokedTokenStore
+    let now: @Sendable () -> Int64
+
+    /// RFC 7662 §2.1: the caller must be an authenticated resource server — here, a confidential client.
+    func introspect(_ form: FormParameters, authorization: String?) async throws -> IntrospectionResponse {
+        let caller = try await authenticator.authenticate(try ClientCredentials(authorization: authorization, form: form))
+        guard caller.isConfidential else {
+            throw OAuthError(.invalidClient, "Only confidential clients may introspect tokens", httpStatus: 401)
+        }
+        let token = try form.require("token")
+        // §2.2: anything not currently valid is simply inactive, with no detail on why.
+        guard let claims = codec.verify(token, now: now()), try await !revoked.isRevoked(tokenID: claims.tokenID) else {
+            return IntrospectionResponse(active: false)
+        }
+        return IntrospectionResponse(claims: claims)
+    }
+
+    /// RFC 7009 §2: revoking an unknown or foreign token is not an error, but a client may revoke only its own.
+    func revoke(_ form: FormParameters, authorization: String?) async throws {
+        let client = try await authenticator.authenticate(try ClientCredentials(authorization: authorization, form: form))
+        let token = try form.require("token")
+        if let hint = form["token_type_hint"], hint != "access_token", hint != "refresh_token" {
+            // §2.2.1: an unknown hint is `unsupported_token_type`.
+            throw OAuthError(.unsupportedTokenType, "token_type_hint '\(RedirectURIPolicy.excerpt(hint))' is not supported")
+        }
+        guard let claims = codec.verify(token, now: now()), claims.clientID == client.clientID else { return }
+        try await revoked.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
+    }
+}
+
+/// RFC 7662 §2.2 response.
+struct IntrospectionResponse: Encodable, Sendable {
+    var active: Bool
+    var scope: String?
+    var clientID: String?
+    var subject: String?
+    var audience: [String]?
+    var issuer: String?
+    var expiresAt: Int64?
+    var issuedAt: Int64?
+    var tokenID: String?
+    var tokenType: String?
+
+    init(active: Bool) {
+        self.active = active
+    }
+
+    init(claims: AccessTokenClaims) {
+        self.active = true
+        self.scope = claims.scope
+        self.clientID = claims.clientID
+        self.subject = claims.subject
+        self.audience = claims.audience
+        self.issuer = claims.issuer
+        self.expiresAt = claims.expiresAt
+        self.issuedAt = claims.issuedAt
+        self.tokenID = claims.tokenID
+        self.tokenType = "Bearer"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case active, scope
+        case clientID = "client_id"
+        case subject = "sub"
+        case audience = "aud"
+        case issuer = "iss"
+        case expiresAt = "exp"
+        case issuedAt = "iat"
+        case tokenID = "jti"
+        case tokenType = "token_type"
+    }
+}

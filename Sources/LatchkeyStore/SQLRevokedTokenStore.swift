@@ -1,0 +1,33 @@
+import LatchkeyCore
+import SQLKit
+
+/// `RevokedTokenStore` over SQL.
+public struct SQLRevokedTokenStore: RevokedTokenStore {
+    let database: LatchkeyDatabase
+
+    public init(database: LatchkeyDatabase) {
+        self.database = database
+    }
+
+    public func revoke(tokenID: String, expiresAt: Int64) async throws {
+        try await database.withSession { db in
+            // Revoking twice is not an error (RFC 7009 §2.2).
+            try await db.raw("""
+                INSERT INTO revoked_access_tokens (token_id, expires_at) VALUES (\(bind: tokenID), \(bind: expiresAt))
+                ON CONFLICT (token_id) DO NOTHING
+                """).run()
+        }
+    }
+
+    public func isRevoked(tokenID: String) async throws -> Bool {
+        try await database.withSession { db in
+            try await db.raw("SELECT token_id FROM revoked_access_tokens WHERE token_id = \(bind: tokenID)").first() != nil
+        }
+    }
+
+    public func prune(now: Int64) async throws {
+        try await database.withSession { db in
+            try await db.raw("DELETE FROM revoked_access_tokens WHERE expires_at <= \(bind: now)").run()
+        }
+    }
+}

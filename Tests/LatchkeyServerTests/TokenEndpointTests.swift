@@ -1,0 +1,197 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LatchkeyServer
+import Testing
+
+/// `POST /token` with client_credentials, and introspection and revocation of the tokens it issues.
+struct TokenEndpointTests {
+    struct Client {
+        let id: String
+        let secret: String
+        var basic: String { "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString() }
+    }
+
+    static func registerWorker(_ client: any TestClientProtocol, auth: String = "client_secret_basic", grants: String = #"["client_credentials"]"#) async throws -> Client {
+        let json = try await client.register(#"{"grant_types":\#(grants),"token_endpoint_auth_method":"\#(auth)","scope":"mcp:tools mcp:resources","redirect_uris":["https://app.example.com/cb"]}"#).json
+        return Client(id: try #require(json["client_id"] as? String), secret: try #require(json["client_secret"] as? String))
+    }
+
+    static func post(_ client: any TestClientProtocol, _ path: String, _ body: String, authorization: String? = nil, contentType: String = "application/x-www-form-urlencoded") async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: contentType]
+        if let authorization { headers[.authorization] = authorization }
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    static func claims(_ token: String) -> [String: Any] {
+        let parts = token.split(separator: ".").map(String.init)
+        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return (try? JSONSerialization.jsonObject(with: Data(base64Encoded: base64)!) as? [String: Any]) ?? [:]
+    }
+
+    @Test("client_credentials issues an RFC 9068 JWT for the client itself")
+    func clientCredentials() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let worker = try await Self.registerWorker(client)
+            let response = try await Self.post(client, "/token", "grant_type=client_credentials&scope=mcp%3Atools", authorization: worker.basic)
+            #expect(response.status == .ok)
+            #expect(response.headers[.cacheControl] == "no-store")
+            #expect(response.json["token_type"] as? String == "Bearer")
+            #expect(response.json["expires_in"] as? Int == 3600)
+            #expect(response.json["scope"] as? String == "mcp:tools")
+            #expect(response.json["refresh_token"] == nil)
+            let claims = Self.claims(try #require(response.json["access_token"] as? String))
+            #expect(claims["sub"] as? String == worker.id)
+            #expect(claims["client_id"] as? String == worker.id)
+            #expect(claims["iss"] as? String == "http://127.0.0.1:8080")
+            #expect(claims["aud"] as? String == "http://127.0.0.1:8080")
+            #expect(claims["exp"] as? Int != nil)
+            #expect(claims["jti"] as? String != nil)
+        }
+    }
+
+    @Test("resource indicators pick the audience; unknown resources are invalid_target")
+    func resources() async throws {
+        let app = TestApp(["resources": #"[{"uri":"https://mcp.example.com/mcp","name":"Demo","scopes":["mcp:tools"]},{"uri":"https://other.example.com"}]"#, "default-resource": "https://mcp.example.com/mcp"])
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let worker = try await Self.registerWorker(client)
+            let none = try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic)
+            #expect(Self.claims(none.json["access_token"] as? String ?? "").count > 0)
+            #expect(Self.claims(none.json["access_token"] as! String)["aud"] as? String == "https://mcp.example.com/mcp")
+            let named = try await Self.post(client, "/token", "grant_type=client_credentials&resource=HTTPS%3A%2F%2FOTHER.example.com%2F", authorization: worker.basic)
+            #expect(Self.claims(try #require(named.json["access_token"] as? String))["aud"] as? String == "https://other.example.com")
+            let unknown = try await Self.post(client, "/token", "grant_type=client_credentials&resource=https%3A%2F%2Fevil.example", authorization: worker.basic)
+            #expect(unknown.status == .badRequest)
+            #expect(unknown.json["error"] as? String == "invalid_target")
+        }
+    }
+
+    static let badRequests: [(body: String, error: String)] = [
+        ("grant_type=client_credentials&grant_type=client_credentials", "invalid_request"),
+        ("scope=mcp%3Atools", "invalid_request"),
+        ("grant_type=password&username=a&password=b", "unsupported_grant_type"),
+        ("grant_type=client_credentials&scope=mcp%3Aprompts", "invalid_scope"),
+        ("grant_type=client_credentials&scope=%ZZ", "invalid_request"),
+    ]
+
+    @Test("malformed and unsupported requests get RFC 6749 §5.2 errors", arguments: badRequests)
+    func badRequest(body: String, error: String) async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let worker = try await Self.registerWorker(client)
+            let response = try await Self.post(client, "/token", body, authorization: worker.basic)
+            #expect(response.status == .badRequest)
+            #expect(response.json["error"] as? String == error)
+            #expect(response.headers[.cacheControl] == "no-store")
+        }
+    }
+
+    @Test("only form bodies are accepted")
+    func formOnly() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let worker = try await Self.registerWorker(client)
+            let response = try await Self.post(client, "/token", #"{"grant_type":"client_credentials"}"#, authorization: worker.basic, contentType: "application/json")
+            #expect(response.status == .unsupportedMediaType)
+            #expect(response.json["error"] as? String == "invalid_request")
+        }
+    }
+
+    @Test("client authentication failures are 401 invalid_client, with a Basic challenge", arguments: ["wrong-secret", "unknown", "post-instead-of-basic", "no-credentials"])
+    func invalidClient(kind: String) async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let worker = try await Self.registerWorker(client)
+            let response: TestResponse = switch kind {
+            case "wrong-secret":
+                try await Self.post(client, "/token", "grant_type=client_credentials", authorization: Client(id: worker.id, secret: "nope").basic)
+            case "unknown":
+                try await Self.post(client, "/token", "grant_type=client_credentials", authorization: Client(id: "ghost", secret: worker.secret).basic)
+            case "post-instead-of-basic":
+                try await Self.post(client, "/token", "grant_type=client_credentials&client_id=\(worker.id)&client_secret=\(worker.secret)")
+            default:
+                try await Self.post(client, "/token", "grant_type=client_credentials")
+            }
+            #expect(response.status == .unauthorized)
+            #expect(response.json["error"] as? String == "invalid_client")
+            #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+        }
+    }
+
+    @Test("a client not registered for client_credentials is unauthorized_client")
+    func unauthorizedClient() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let webApp = try await Self.registerWorker(client, grants: #"["authorization_code"]"#)
+            let response = try await Self.post(client, "/token", "grant_type=client_credentials", authorization: webApp.basic)
+            #expect(response.status == .badRequest)
+            #expect(response.json["error"] as? String == "unauthorized_client")
+        }
+    }
+
+    @Test("introspection reports active tokens to confidential clients, and inactive after revocation")
+    func introspectAndRevoke() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let worker = try await Self.registerWorker(client)
+            let resourceServer = try await Self.registerWorker(client, auth: "client_secret_post")
+            let token = try #require(try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
+            let introspect = { (token: String) in
+                try await Self.post(client, "/introspect", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)").json
+            }
+            let active = try await introspect(token)
+            #expect(active["active"] as? Bool == true)
+            #expect(active["client_id"] as? String == worker.id)
+            #expect(active["token_type"] as? String == "Bearer")
+            #expect(active["scope"] as? String == "mcp:tools mcp:resources")
+            #expect(try await introspect("not-a-token")["active"] as? Bool == false)
+            #expect(try await introspect("not-a-token").count == 1, "an inactive answer carries nothing else")
+
+            // A client must use its registered method (this one registered client_secret_post, not Basic).
+            #expect(try await Self.post(client, "/revoke", "token=\(token)", authorization: resourceServer.basic).status == .unauthorized)
+            // Another client cannot revoke it (200, but it stays active).
+            #expect(try await Self.post(client, "/revoke", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)").status == .ok)
+            #expect(try await introspect(token)["active"] as? Bool == true)
+            // Its own client can; unknown tokens are fine too.
+            #expect(try await Self.post(client, "/revoke", "token=\(token)&token_type_hint=access_token", authorization: worker.basic).status == .ok)
+            #expect(try await Self.post(client, "/revoke", "token=unknown", authorization: worker.basic).status == .ok)
+            #expect(try await introspect(token)["active"] as? Bool == false)
+            let badHint = try await Self.post(client, "/revoke", "token=\(token)&token_type_hint=id_token", authorization: worker.basic)
+            #expect(badHint.json["error"] as? String == "unsupported_token_type")
+        }
+    }
+
+    @Test("public clients may not introspect")
+    func publicIntrospection() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let publicID = try #require(try await client.register(#"{"redirect_uris":["http://127.0.0.1/cb"]}"#).json["client_id"] as? String)
+            let response = try await Self.post(client, "/introspect", "token=x&client_id=\(publicID)")
+            #expect(response.status == .unauthorized)
+            #expect(response.json["error"] as? String == "invalid_client")
+        }
+    }
+
+    @Test("CORS on /token and /revoke, not on /introspect")
+    func cors() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            for (path, allowed) in [("/token", true), ("/revoke", true), ("/introspect", false)] {
+                let preflight = try await client.execute(uri: path, method: .options, headers: [.origin: "https://app.example", .accessControlRequestMethod: "POST"])
+                #expect((preflight.headers[.accessControlAllowOrigin] != nil) == allowed, "\(path)")
+            }
+        }
+    }
+}
