@@ -20,6 +20,7 @@ public func buildApplication(runtime: LatchkeyRuntime) throws -> some Applicatio
         interval: .seconds(configuration.keyRefreshInterval),
         logger: runtime.logger
     ))
+    app.addServices(MaintenanceService(revokedTokens: runtime.revokedTokens, interval: .seconds(3600), logger: runtime.logger))
     return app
 }
 

@@ -77,3 +77,20 @@ struct SQLClientStoreTests {
         }
     }
 }
+
+struct SQLRevokedTokenStoreTests {
+    @Test("records revocations idempotently and prunes them once expired", arguments: TestEngine.available)
+    func revocations(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRevokedTokenStore(database: databases[0])
+            #expect(try await !store.isRevoked(tokenID: "a"))
+            try await store.revoke(tokenID: "a", expiresAt: 100)
+            try await store.revoke(tokenID: "a", expiresAt: 100)
+            try await store.revoke(tokenID: "b", expiresAt: 200)
+            #expect(try await store.isRevoked(tokenID: "a"))
+            try await store.prune(now: 150)
+            #expect(try await !store.isRevoked(tokenID: "a"))
+            #expect(try await store.isRevoked(tokenID: "b"))
+        }
+    }
+}

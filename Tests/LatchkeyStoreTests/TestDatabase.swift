@@ -71,9 +71,9 @@ func withTestDatabase<R: Sendable>(
         }
         if engine == .postgres {
             try await databases[0].withSession { db in
-                for table in ["clients", "signing_keys", "latchkey_schema_migrations"] {
-                    try await db.raw(SQLQueryString("DROP TABLE IF EXISTS " + table + " CASCADE")).run()
-                }
+                // Every table, present and future: the test user owns the database and its public schema.
+                try await db.raw("DROP SCHEMA public CASCADE").run()
+                try await db.raw("CREATE SCHEMA public").run()
             }
         }
         if migrate { try await Migrator(database: databases[0]).migrate() }
