@@ -10,6 +10,8 @@ public struct LatchkeyRuntime: Sendable {
     public let database: LatchkeyDatabase
     public let clients: any ClientStore
     public let revokedTokens: any RevokedTokenStore
+    public let users: any UserStore
+    public let passwords: PasswordHasher
     public let signingKeys: SigningKeys
     public let hasher: SecretHasher
     public let logger: Logger
@@ -28,6 +30,8 @@ public struct LatchkeyRuntime: Sendable {
                 database: database,
                 clients: SQLClientStore(database: database),
                 revokedTokens: SQLRevokedTokenStore(database: database),
+                users: SQLUserStore(database: database),
+                passwords: PasswordHasher(),
                 signingKeys: signingKeys,
                 hasher: SecretHasher(masterKey: masterKey),
                 logger: logger

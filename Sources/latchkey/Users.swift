@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import LatchkeyCore
+import LatchkeyCrypto
+import LatchkeyServer
+
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage local user accounts (the people who log in and approve clients).",
+        subcommands: [Add.self, List.self, Disable.self, Enable.self, Passwd.self]
+    )
+
+    /// The password from standard input (`--password-stdin`, first line) or an interactive prompt without echo.
+    /// Never from the command line, where it would land in shell history and `ps`.
+    static func readPassword(fromStdin: Bool) throws -> String {
+        if fromStdin {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                throw ValidationError("no password on standard input")
+            }
+            return line
+        }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw ValidationError("standard input is not a terminal; pass the password with --password-stdin")
+        }
+        guard let first = getpass("Password: ").map({ String(cString: $0) }),
+              let second = getpass("Repeat password: ").map({ String(cString: $0) })
+        else { throw ValidationError("could not read the password") }
+        guard first == second else { throw ValidationError("the passwords do not match") }
+        return first
+    }
+
+    static func run<T>(_ options: ConfigOptions, _ body: (LatchkeyRuntime) async throws -> T) async throws -> T {
+        let runtime = try await options.openRuntime()
+        do {
+            let result = try await body(runtime)
+            try await runtime.shutdown()
+            return result
+        } catch {
+            try? await runtime.shutdown()
+            throw error
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user; asks for the password.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Username: letters, digits, '.', '_', '@', '-'.") var username: String
+        @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+        func run() async throws {
+            let name = try User.normalizeUsername(username)
+            let password = try Users.readPassword(fromStdin: passwordStdin)
+            try PasswordHasher.checkStrength(password)
+            try await Users.run(options) { runtime in
+                let now = LatchkeyRuntime.now()
+                let user = User(
+                    id: RandomToken.hex(bytes: 16), username: name, passwordHash: try await runtime.passwords.hash(password),
+                    disabled: false, createdAt: now, updatedAt: now
+                )
+                try await runtime.users.create(user)
+                print("created \(name) (id \(user.id))")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            try await Users.run(options) { runtime in
+                print("USERNAME                         ID                                STATUS")
+                for user in try await runtime.users.list() {
+                    print("\(user.username.padding(toLength: 32, withPad: " ", startingAt: 0)) \(user.id)  \(user.disabled ? "disabled" : "active")")
+                }
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a user from logging in.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            let name = try User.normalizeUsername(username)
+            try await Users.run(options) { runtime in
+                guard try await runtime.users.setDisabled(username: name, true, now: LatchkeyRuntime.now()) else { throw UserError.notFound(name) }
+                print("disabled \(name)")
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled user log in again.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            let name = try User.normalizeUsername(username)
+            try await Users.run(options) { runtime in
+                guard try await runtime.users.setDisabled(username: name, false, now: LatchkeyRuntime.now()) else { throw UserError.notFound(name) }
+                print("enabled \(name)")
+            }
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a user's password; asks for it.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Username.") var username: String
+        @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+        func run() async throws {
+            let name = try User.normalizeUsername(username)
+            let password = try Users.readPassword(fromStdin: passwordStdin)
+            try PasswordHasher.checkStrength(password)
+            try await Users.run(options) { runtime in
+                let hash = try await runtime.passwords.hash(password)
+                guard try await runtime.users.setPasswordHash(username: name, hash, now: LatchkeyRuntime.now()) else { throw UserError.notFound(name) }
+                print("password changed for \(name)")
+            }
+        }
+    }
+}
