@@ -64,4 +64,14 @@ struct ClientCredentialsGrantTests {
         #expect(try ResourceRegistry(resources: [demo], defaultResource: nil, issuer: try Issuer("https://auth.example.com")).defaultAudience == demo.uri)
         #expect(throws: OAuthError.self) { try ResourceRegistry(resources: [demo], defaultResource: "https://nope.example", issuer: try Issuer("https://auth.example.com")) }
     }
+
+    @Test("a token carries only the scopes its resource understands, and scopes the server dropped are gone")
+    func resourceScopes() throws {
+        let demo = try ProtectedResource(uri: "https://mcp.example.com/mcp", name: "Demo", scopes: ["mcp:tools"])
+        let grant = try grant(resources: [demo])
+        #expect(try grant.decide(client: Self.client(), scope: nil, resource: []).scopes == ["mcp:tools"])
+        #expect(throws: OAuthError.self) { try grant.decide(client: Self.client(), scope: "mcp:resources", resource: []) }
+        let narrowServer = ClientCredentialsGrant(supportedScopes: ["mcp:resources"], resources: try ResourceRegistry(resources: [], defaultResource: nil, issuer: try Issuer("https://auth.example.com")))
+        #expect(try narrowServer.decide(client: Self.client(), scope: nil, resource: []).scopes == ["mcp:resources"])
+    }
 }

@@ -171,6 +171,20 @@ struct TokenEndpointTests {
         }
     }
 
+    @Test("a deleted client's tokens are inactive")
+    func deletedClient() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let worker = try await Self.registerWorker(client)
+            let resourceServer = try await Self.registerWorker(client)
+            let token = try #require(try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
+            #expect(try await Self.post(client, "/introspect", "token=\(token)", authorization: resourceServer.basic).json["active"] as? Bool == true)
+            #expect(try await runtime.clients.delete(id: worker.id))
+            #expect(try await Self.post(client, "/introspect", "token=\(token)", authorization: resourceServer.basic).json["active"] as? Bool == false)
+        }
+    }
+
     @Test("public clients may not introspect")
     func publicIntrospection() async throws {
         let app = TestApp()

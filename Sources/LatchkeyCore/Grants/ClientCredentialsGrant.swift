@@ -19,10 +19,14 @@ public struct ClientCredentialsGrant: Sendable {
         guard client.isConfidential, client.metadata.grantTypes.contains(.clientCredentials) else {
             throw OAuthError(.unauthorizedClient, "This client is not registered for the client_credentials grant")
         }
-        let allowed = Scope.allowed(for: client, supported: supportedScopes).filter { $0 != "offline_access" }
+        let audience = try resources.audience(for: resource)
+        // A token carries only scopes the client may hold, the server still supports, and its audience understands.
+        let resourceScopes = resources.scopes(for: audience)
+        let allowed = Scope.allowed(for: client, supported: supportedScopes)
+            .filter { $0 != "offline_access" && (resourceScopes?.contains($0) ?? true) }
         let requested = try Scope.parse(scope)
         // §3.3: with no scope requested, the server uses a default — everything the client may hold.
         let scopes = requested.isEmpty ? allowed : try Scope.require(requested, within: allowed)
-        return Decision(scopes: scopes, audience: try resources.audience(for: resource))
+        return Decision(scopes: scopes, audience: audience)
     }
 }

@@ -18,9 +18,10 @@ public enum Scope {
         !token.isEmpty && token.unicodeScalars.allSatisfy { $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) }
     }
 
-    /// The scopes a client may hold: its registered `scope`, or every scope the server supports.
+    /// The scopes a client may hold: its registered `scope` (less any the server no longer supports), or every
+    /// scope the server supports.
     public static func allowed(for client: RegisteredClient, supported: [String]) -> [String] {
-        client.metadata.scope.map { $0.split(separator: " ").map(String.init) } ?? supported
+        client.metadata.scope.map { $0.split(separator: " ").map(String.init).filter(supported.contains) } ?? supported
     }
 
     /// `requested` if every token is in `allowed`, else `invalid_scope` naming the first that is not.

@@ -33,6 +33,14 @@ public struct ResourceRegistry: Sendable, Equatable {
         }
     }
 
+    /// The scopes a token for `audience` may carry: those of every configured resource in it, or `nil` when the
+    /// audience is the issuer itself (no resource configured), which limits nothing.
+    public func scopes(for audience: [String]) -> [String]? {
+        let configured = audience.compactMap { uri in resources.first { $0.uri == uri } }
+        guard !configured.isEmpty else { return nil }
+        return configured.dropFirst().reduce(configured[0].scopes) { common, resource in common.filter(resource.scopes.contains) }
+    }
+
     /// RFC 8707 §2: every requested resource must be known (`invalid_target` otherwise); none → the default.
     public func audience(for requested: [String]) throws -> [String] {
         guard !requested.isEmpty else { return [defaultAudience] }

@@ -94,13 +94,17 @@ public struct LatchkeyConfiguration: Sendable {
                     try ProtectedResource(uri: setting.uri, name: setting.name ?? setting.uri, scopes: setting.scopes ?? supportedScopes)
                 }
             } ?? []
-            self.resources = try ResourceRegistry(resources: resourceList, defaultResource: values["default-resource"], issuer: issuer)
         } catch let error as OAuthError {
-            throw ConfigurationError("resources: \(error.description)")
+            throw ConfigurationError("resources (from \(origin("resources"))): \(error.description)")
         } catch {
             throw ConfigurationError(
                 #"resources (from \#(origin("resources"))) must be a JSON array like [{"uri":"https://mcp.example.com/mcp","name":"My MCP server","scopes":["mcp:tools"]}]"#
             )
+        }
+        do {
+            self.resources = try ResourceRegistry(resources: resourceList, defaultResource: values["default-resource"], issuer: issuer)
+        } catch let error as OAuthError {
+            throw ConfigurationError("default-resource (from \(origin("default-resource"))): \(error.description)")
         }
         for resource in resourceList {
             if let unknown = resource.scopes.first(where: { !supportedScopes.contains($0) }) {

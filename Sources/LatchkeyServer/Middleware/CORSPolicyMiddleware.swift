@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// CORS for the endpoints browser-based MCP clients call (DESIGN §5): metadata, JWKS, registration
-/// (and later token and revocation). Pages and `/authorize` get none.
+/// CORS for the endpoints browser-based MCP clients call (DESIGN §5): metadata, JWKS, registration, token and
+/// revocation. Introspection (server to server), pages and `/authorize` get none.
 ///
 /// Any origin is allowed because no credentials (cookies) are involved on these endpoints.
 struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {

@@ -8,7 +8,7 @@ enum JSONBody {
         let mediaType = request.headers[.contentType]?
             .split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
-            throw OAuthError(.unsupportedMediaType, "The request body must be application/json", httpStatus: 415)
+            throw OAuthError(.invalidRequest, "The request body must be application/json", httpStatus: 415)
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
             throw OAuthError(.requestTooLarge, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)

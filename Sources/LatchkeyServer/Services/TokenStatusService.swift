@@ -16,7 +16,10 @@ struct TokenStatusService: Sendable {
         }
         let token = try form.require("token")
         // §2.2: anything not currently valid is simply inactive, with no detail on why.
-        guard let claims = codec.verify(token, now: now()), try await !revoked.isRevoked(tokenID: claims.tokenID) else {
+        // A deleted client's tokens die with it.
+        guard let claims = codec.verify(token, now: now()), try await !revoked.isRevoked(tokenID: claims.tokenID),
+              try await authenticator.store.client(id: claims.clientID) != nil
+        else {
             return IntrospectionResponse(active: false)
         }
         return IntrospectionResponse(claims: claims)
