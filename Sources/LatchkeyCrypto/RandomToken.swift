@@ -43,11 +43,24 @@ public enum Base64URL {
     }
 
     public static func decode(_ string: String) -> Data? {
-        guard string.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        var base64 = string.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        let remainder = base64.count % 4
-        if remainder == 1 { return nil }
-        if remainder > 0 { base64 += String(repeating: "=", count: 4 - remainder) }
-        return Data(base64Encoded: base64)
+        // One pass over the bytes: map the URL-safe alphabet back to the standard one and re-pad.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(string.utf8.count + 3)
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                bytes.append(byte)
+            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): bytes.append(UInt8(ascii: "/"))
+            default: return nil
+            }
+        }
+        switch bytes.count % 4 {
+        case 1: return nil
+        case 2: bytes.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "=")])
+        case 3: bytes.append(UInt8(ascii: "="))
+        default: break
+        }
+        return Data(base64Encoded: Data(bytes))
     }
 }
