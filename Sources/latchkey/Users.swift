@@ -83,11 +83,7 @@ struct Users: AsyncParsableCommand {
         @Argument(help: "Username.") var username: String
 
         func run() async throws {
-            let name = try User.normalizeUsername(username)
-            try await Users.run(options) { runtime in
-                guard try await runtime.users.setDisabled(username: name, true, now: LatchkeyRuntime.now()) else { throw UserError.notFound(name) }
-                print("disabled \(name)")
-            }
+            try await Users.setDisabled(true, username: username, options: options)
         }
     }
 
@@ -97,11 +93,17 @@ struct Users: AsyncParsableCommand {
         @Argument(help: "Username.") var username: String
 
         func run() async throws {
-            let name = try User.normalizeUsername(username)
-            try await Users.run(options) { runtime in
-                guard try await runtime.users.setDisabled(username: name, false, now: LatchkeyRuntime.now()) else { throw UserError.notFound(name) }
-                print("enabled \(name)")
+            try await Users.setDisabled(false, username: username, options: options)
+        }
+    }
+
+    static func setDisabled(_ disabled: Bool, username: String, options: ConfigOptions) async throws {
+        let name = try User.normalizeUsername(username)
+        try await run(options) { runtime in
+            guard try await runtime.users.setDisabled(username: name, disabled, now: LatchkeyRuntime.now()) else {
+                throw UserError.notFound(name)
             }
+            print("\(disabled ? "disabled" : "enabled") \(name)")
         }
     }
 

@@ -1,0 +1,22 @@
+import Hummingbird
+import LatchkeyCore
+
+/// The checks every request body gets before parsing: the one media type the endpoint takes (415),
+/// and a size cap (413), checked on `Content-Length` first and enforced while reading.
+enum RequestBody {
+    static func collect(_ request: Request, mediaType expected: String, maxBytes: Int) async throws -> ByteBuffer {
+        let mediaType = request.headers[.contentType]?
+            .split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == expected else {
+            throw OAuthError(.invalidRequest, "The request body must be \(expected)", httpStatus: 415)
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+            throw OAuthError(.requestTooLarge, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)
+        }
+        do {
+            return try await request.body.collect(upTo: maxBytes)
+        } catch {
+            throw OAuthError(.requestTooLarge, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)
+        }
+    }
+}
