@@ -1,0 +1,23 @@
+/// Authorization codes, keyed by the HMAC of the code.
+public protocol AuthorizationCodeStore: Sendable {
+    func create(_ code: AuthorizationCodeRecord) async throws
+    /// Spends the code in one atomic step: of two concurrent redemptions exactly one gets `.redeemed`.
+    func redeem(codeHash: String, now: Int64) async throws -> CodeRedemption
+    /// Records the access token issued from a redeemed code.
+    func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64) async throws
+}
+
+/// Refresh tokens and their families, keyed by the HMAC of the token.
+public protocol RefreshTokenStore: Sendable {
+    func create(_ token: RefreshTokenRecord) async throws
+    /// Applies `RefreshTokenFamily` atomically. `makeNext` builds the replacement from the presented token (it may
+    /// throw, e.g. for a widened scope, and then nothing changes).
+    func rotate(
+        tokenHash: String, clientID: String, now: Int64, graceSeconds: Int64,
+        makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
+    ) async throws -> RefreshRotation
+    /// Revokes the family of the token, if it belongs to `clientID`; `false` when there was nothing to revoke.
+    func revokeFamily(tokenHash: String, clientID: String, now: Int64) async throws -> Bool
+    /// Revokes every family started from a code (a replayed code).
+    func revokeFamilies(originCodeHash: String, now: Int64) async throws
+}

@@ -1,0 +1,159 @@
+import LatchkeyCore
+import LatchkeyStore
+import Testing
+
+struct SQLAuthorizationCodeStoreTests {
+    static func code(_ hash: String, expiresAt: Int64 = 160) -> AuthorizationCodeRecord {
+        AuthorizationCodeRecord(
+            codeHash: hash, clientID: "c1", userID: "u1", redirectURI: "http://127.0.0.1/cb", codeChallenge: "challenge",
+            scopes: ["mcp:tools", "offline_access"], audience: ["https://mcp.example.com"], authTime: 90, createdAt: 100, expiresAt: expiresAt
+        )
+    }
+
+    @Test("a code redeems once; presenting it again is a replay carrying what was issued", arguments: TestEngine.available)
+    func redeemOnce(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLAuthorizationCodeStore(database: databases[0])
+            try await store.create(Self.code("h1"))
+            guard case .redeemed(let record) = try await store.redeem(codeHash: "h1", now: 110) else {
+                Issue.record("not redeemed")
+                return
+            }
+            #expect(record.scopes == ["mcp:tools", "offline_access"])
+            #expect(record.audience == ["https://mcp.example.com"])
+            try await store.recordIssued(codeHash: "h1", accessTokenID: "jti-1", expiresAt: 3700)
+            guard case .replayed(let replay) = try await store.redeem(codeHash: "h1", now: 111) else {
+                Issue.record("not a replay")
+                return
+            }
+            #expect(replay.accessTokenID == "jti-1")
+            #expect(try await store.redeem(codeHash: "unknown", now: 111) == .notFound)
+        }
+    }
+
+    @Test("an expired code does not redeem", arguments: TestEngine.available)
+    func expired(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLAuthorizationCodeStore(database: databases[0])
+            try await store.create(Self.code("h2", expiresAt: 160))
+            #expect(try await store.redeem(codeHash: "h2", now: 160) == .expired)
+        }
+    }
+
+    @Test("of concurrent redemptions exactly one succeeds", arguments: TestEngine.available)
+    func concurrent(engine: TestEngine) async throws {
+        try await withTestDatabase(engine, instances: 2) { databases in
+            try await SQLAuthorizationCodeStore(database: databases[0]).create(Self.code("h3"))
+            let stores = databases.map { SQLAuthorizationCodeStore(database: $0) }
+            let outcomes = try await withThrowingTaskGroup(of: CodeRedemption.self) { group in
+                for index in 0..<8 {
+                    group.addTask { try await stores[index % 2].redeem(codeHash: "h3", now: 110) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { if case .redeemed = $0 { true } else { false } }.count == 1)
+            #expect(outcomes.filter { if case .replayed = $0 { true } else { false } }.count == 7)
+        }
+    }
+}
+
+struct SQLRefreshTokenStoreTests {
+    static func token(_ hash: String, family: String = "f1", origin: String? = "code-1") -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            tokenHash: hash, familyID: family, clientID: "c1", userID: "u1", scopes: ["mcp:tools"], audience: ["https://mcp.example.com"],
+            authTime: 90, originCodeHash: origin, createdAt: 100, expiresAt: 10_000, familyExpiresAt: 20_000
+        )
+    }
+
+    static func next(_ hash: String) -> @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord {
+        { previous in
+            var next = previous
+            next.tokenHash = hash
+            next.rotatedAt = nil
+            next.graceUsed = false
+            return next
+        }
+    }
+
+    @Test("rotation replaces the token; a duplicate inside the grace window succeeds once; then the family dies", arguments: TestEngine.available)
+    func graceThenReuse(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRefreshTokenStore(database: databases[0])
+            try await store.create(Self.token("t1"))
+            guard case .rotated(_, let t2) = try await store.rotate(tokenHash: "t1", clientID: "c1", now: 200, graceSeconds: 30, makeNext: Self.next("t2")) else {
+                Issue.record("not rotated")
+                return
+            }
+            #expect(t2.familyID == "f1")
+            guard case .rotated = try await store.rotate(tokenHash: "t1", clientID: "c1", now: 220, graceSeconds: 30, makeNext: Self.next("t2b")) else {
+                Issue.record("grace duplicate refused")
+                return
+            }
+            #expect(try await store.rotate(tokenHash: "t1", clientID: "c1", now: 225, graceSeconds: 30, makeNext: Self.next("t2c")) == .reuseDetected)
+            // The whole family is revoked, including the tokens issued after t1.
+            #expect(try await store.rotate(tokenHash: "t2", clientID: "c1", now: 226, graceSeconds: 30, makeNext: Self.next("t3")) == .revoked)
+            #expect(try await store.rotate(tokenHash: "t2b", clientID: "c1", now: 226, graceSeconds: 30, makeNext: Self.next("t3")) == .revoked)
+        }
+    }
+
+    @Test("reuse outside the grace window revokes the family at once", arguments: TestEngine.available)
+    func reuseOutsideGrace(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRefreshTokenStore(database: databases[0])
+            try await store.create(Self.token("t1"))
+            _ = try await store.rotate(tokenHash: "t1", clientID: "c1", now: 200, graceSeconds: 30, makeNext: Self.next("t2"))
+            #expect(try await store.rotate(tokenHash: "t1", clientID: "c1", now: 231, graceSeconds: 30, makeNext: Self.next("t2b")) == .reuseDetected)
+            #expect(try await store.rotate(tokenHash: "t2", clientID: "c1", now: 232, graceSeconds: 30, makeNext: Self.next("t3")) == .revoked)
+        }
+    }
+
+    @Test("another client's token, expiry, and a refused replacement change nothing", arguments: TestEngine.available)
+    func refusals(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRefreshTokenStore(database: databases[0])
+            try await store.create(Self.token("t1"))
+            #expect(try await store.rotate(tokenHash: "t1", clientID: "other", now: 200, graceSeconds: 30, makeNext: Self.next("x")) == .wrongClient)
+            #expect(try await store.rotate(tokenHash: "t1", clientID: "c1", now: 10_000, graceSeconds: 30, makeNext: Self.next("x")) == .expired)
+            #expect(try await store.rotate(tokenHash: "nope", clientID: "c1", now: 200, graceSeconds: 30, makeNext: Self.next("x")) == .notFound)
+            struct Widened: Error {}
+            await #expect(throws: Widened.self) {
+                try await store.rotate(tokenHash: "t1", clientID: "c1", now: 200, graceSeconds: 30) { _ in throw Widened() }
+            }
+            // Still current: rotates normally afterwards.
+            guard case .rotated = try await store.rotate(tokenHash: "t1", clientID: "c1", now: 201, graceSeconds: 0, makeNext: Self.next("t2")) else {
+                Issue.record("refusals changed the token")
+                return
+            }
+        }
+    }
+
+    @Test("concurrent refreshes of one token without grace: one rotation, and the race revokes the family", arguments: TestEngine.available)
+    func concurrentWithoutGrace(engine: TestEngine) async throws {
+        try await withTestDatabase(engine, instances: 2) { databases in
+            try await SQLRefreshTokenStore(database: databases[0]).create(Self.token("t1"))
+            let stores = databases.map { SQLRefreshTokenStore(database: $0) }
+            let outcomes = try await withThrowingTaskGroup(of: RefreshRotation.self) { group in
+                for index in 0..<4 {
+                    group.addTask { try await stores[index % 2].rotate(tokenHash: "t1", clientID: "c1", now: 200, graceSeconds: 0, makeNext: Self.next("n\(index)")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { if case .rotated = $0 { true } else { false } }.count == 1)
+            #expect(outcomes.contains(.reuseDetected))
+        }
+    }
+
+    @Test("revoking by family or by originating code", arguments: TestEngine.available)
+    func revocation(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRefreshTokenStore(database: databases[0])
+            try await store.create(Self.token("a", family: "fa", origin: "code-a"))
+            try await store.create(Self.token("b", family: "fb", origin: "code-b"))
+            #expect(try await !store.revokeFamily(tokenHash: "a", clientID: "other", now: 200))
+            #expect(try await store.revokeFamily(tokenHash: "a", clientID: "c1", now: 200))
+            #expect(try await store.rotate(tokenHash: "a", clientID: "c1", now: 201, graceSeconds: 30, makeNext: Self.next("x")) == .revoked)
+            try await store.revokeFamilies(originCodeHash: "code-b", now: 202)
+            #expect(try await store.rotate(tokenHash: "b", clientID: "c1", now: 203, graceSeconds: 30, makeNext: Self.next("y")) == .revoked)
+        }
+    }
+}
