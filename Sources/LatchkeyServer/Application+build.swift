@@ -63,10 +63,22 @@ public func buildRouter(runtime: LatchkeyRuntime) throws -> Router<LatchkeyReque
             codec: codec,
             issuer: issuer,
             clientCredentials: ClientCredentialsGrant(supportedScopes: configuration.scopes, resources: configuration.resources),
-            accessTokenLifetime: Int64(configuration.accessTokenLifetime),
+            codes: runtime.codes,
+            refreshTokens: runtime.refreshTokens,
+            revoked: runtime.revokedTokens,
+            hasher: runtime.hasher,
+            lifetimes: .init(
+                accessToken: Int64(configuration.accessTokenLifetime),
+                refreshIdle: Int64(configuration.refreshTokenIdleLifetime),
+                refreshAbsolute: Int64(configuration.refreshTokenAbsoluteLifetime),
+                refreshGrace: Int64(configuration.refreshTokenGrace)
+            ),
             now: LatchkeyRuntime.now
         ),
-        status: TokenStatusService(authenticator: authenticator, codec: codec, revoked: runtime.revokedTokens, now: LatchkeyRuntime.now)
+        status: TokenStatusService(
+            authenticator: authenticator, codec: codec, revoked: runtime.revokedTokens,
+            refreshTokens: runtime.refreshTokens, hasher: runtime.hasher, now: LatchkeyRuntime.now
+        )
     ).addRoutes(to: router)
     HealthController(database: runtime.database).addRoutes(to: router)
     return router

@@ -11,6 +11,8 @@ public struct LatchkeyRuntime: Sendable {
     public let clients: any ClientStore
     public let revokedTokens: any RevokedTokenStore
     public let users: any UserStore
+    public let codes: any AuthorizationCodeStore
+    public let refreshTokens: any RefreshTokenStore
     public let passwords: PasswordHasher
     public let signingKeys: SigningKeys
     public let hasher: SecretHasher
@@ -31,6 +33,8 @@ public struct LatchkeyRuntime: Sendable {
                 clients: SQLClientStore(database: database),
                 revokedTokens: SQLRevokedTokenStore(database: database),
                 users: SQLUserStore(database: database),
+                codes: SQLAuthorizationCodeStore(database: database),
+                refreshTokens: SQLRefreshTokenStore(database: database),
                 passwords: PasswordHasher(),
                 signingKeys: signingKeys,
                 hasher: SecretHasher(masterKey: masterKey),

@@ -8,7 +8,8 @@ public struct LatchkeyConfiguration: Sendable {
     /// Every setting name; a config file may use only these.
     public static let keys: [String] = [
         "issuer", "host", "port", "database", "data-dir", "master-key", "master-key-file", "production", "dev",
-        "scopes", "resources", "default-resource", "access-token-lifetime", "jwks-max-age", "key-refresh-interval", "log-level",
+        "scopes", "resources", "default-resource", "access-token-lifetime",
+        "refresh-token-idle-lifetime", "refresh-token-absolute-lifetime", "refresh-token-grace", "jwks-max-age", "key-refresh-interval", "log-level",
         "registration-initial-access-token", "registration-allowed-redirect-hosts", "registration-rate-limit",
         "registration-max-body-bytes",
     ]
@@ -28,6 +29,11 @@ public struct LatchkeyConfiguration: Sendable {
     public var resources: ResourceRegistry
     /// Seconds; also how long a retired signing key stays published.
     public var accessTokenLifetime: Int
+    /// Seconds a refresh token stays usable unused, and the family's hard limit.
+    public var refreshTokenIdleLifetime: Int
+    public var refreshTokenAbsoluteLifetime: Int
+    /// Seconds after a rotation in which one duplicate refresh by the same client is forgiven.
+    public var refreshTokenGrace: Int
     public var jwksMaxAge: Int
     public var keyRefreshInterval: Int
     public var logLevel: Logger.Level
@@ -112,6 +118,9 @@ public struct LatchkeyConfiguration: Sendable {
             }
         }
         self.accessTokenLifetime = try int("access-token-lifetime", 3600, range: 60...86400)
+        self.refreshTokenIdleLifetime = try int("refresh-token-idle-lifetime", 30 * 86400, range: 300...365 * 86400)
+        self.refreshTokenAbsoluteLifetime = try int("refresh-token-absolute-lifetime", 90 * 86400, range: 300...3 * 365 * 86400)
+        self.refreshTokenGrace = try int("refresh-token-grace", 30, range: 0...300)
         self.jwksMaxAge = try int("jwks-max-age", 300, range: 0...86400)
         // At most 300 s: a retired key stays published 300 s past its last token, and an instance may keep
         // signing with it until its next refresh.

@@ -8,8 +8,21 @@ struct TokenService: Sendable {
     let codec: AccessTokenCodec
     let issuer: Issuer
     let clientCredentials: ClientCredentialsGrant
-    let accessTokenLifetime: Int64
+    let codes: any AuthorizationCodeStore
+    let refreshTokens: any RefreshTokenStore
+    let revoked: any RevokedTokenStore
+    let hasher: SecretHasher
+    let lifetimes: Lifetimes
     let now: @Sendable () -> Int64
+
+    struct Lifetimes: Sendable {
+        var accessToken: Int64
+        var refreshIdle: Int64
+        var refreshAbsolute: Int64
+        var refreshGrace: Int64
+    }
+
+    var accessTokenLifetime: Int64 { lifetimes.accessToken }
 
     func token(_ form: FormParameters, authorization: String?) async throws -> TokenResponse {
         let grantType = try form.require("grant_type")
@@ -18,12 +31,84 @@ struct TokenService: Sendable {
         case .clientCredentials:
             let decision = try clientCredentials.decide(client: client, scope: form["scope"], resource: form.all("resource"))
             return try issue(subject: client.clientID, client: client, scopes: decision.scopes, audience: decision.audience, authTime: nil)
-        case .authorizationCode, .refreshToken:
-            // Browser login, consent and the code flow arrive with the authorization endpoint.
-            throw OAuthError(.unsupportedGrantType, "grant_type \(grantType) is not available on this server yet")
+        case .authorizationCode:
+            return try await authorizationCode(form, client: client)
+        case .refreshToken:
+            return try await refresh(form, client: client)
         case nil:
             throw OAuthError(.unsupportedGrantType, "grant_type '\(RedirectURIPolicy.excerpt(grantType))' is not supported")
         }
+    }
+
+    /// RFC 6749 §4.1.3 with PKCE. A replayed code revokes everything issued from it (§4.1.2).
+    func authorizationCode(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+        let code = try form.require("code")
+        let codeHash = hasher.hash(code)
+        let time = now()
+        switch try await codes.redeem(codeHash: codeHash, now: time) {
+        case .notFound, .expired:
+            throw OAuthError(.invalidGrant, "The authorization code is invalid or expired")
+        case .replayed(let record):
+            if let jti = record.accessTokenID {
+                try await revoked.revoke(tokenID: jti, expiresAt: record.accessTokenExpiresAt ?? time + accessTokenLifetime)
+            }
+            try await refreshTokens.revokeFamilies(originCodeHash: codeHash, now: time)
+            throw OAuthError(.invalidGrant, "The authorization code was already used; tokens issued from it are revoked")
+        case .redeemed(let record):
+            let audience = try AuthorizationCodeGrant.check(
+                record, clientID: client.clientID, redirectURI: form["redirect_uri"], codeVerifier: form["code_verifier"],
+                resource: form.all("resource"), computeChallenge: PKCEChallenge.s256, constantTimeEquals: ConstantTime.equals
+            )
+            var response = try issue(subject: record.userID, client: client, scopes: record.scopes, audience: audience, authTime: record.authTime)
+            try await codes.recordIssued(codeHash: codeHash, accessTokenID: response.tokenID, expiresAt: time + accessTokenLifetime)
+            if client.metadata.grantTypes.contains(.refreshToken) {
+                response.refreshToken = try await startFamily(record: record, codeHash: codeHash, client: client, now: time)
+            }
+            return response
+        }
+    }
+
+    /// RFC 6749 §6 with rotation: the presented token is replaced; scope and resource may narrow, never widen.
+    func refresh(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+        guard client.metadata.grantTypes.contains(.refreshToken) else {
+            throw OAuthError(.unauthorizedClient, "This client is not registered for the refresh_token grant")
+        }
+        let presented = try form.require("refresh_token")
+        let requestedScopes = try Scope.parse(form["scope"])
+        let requestedResources = form.all("resource")
+        let time = now()
+        let newToken = RandomToken.generate(bytes: 32)
+        let newHash = hasher.hash(newToken)
+        let idle = lifetimes.refreshIdle
+        let outcome = try await refreshTokens.rotate(
+            tokenHash: hasher.hash(presented), clientID: client.clientID, now: time, graceSeconds: lifetimes.refreshGrace
+        ) { previous in
+            var next = previous
+            next.tokenHash = newHash
+            next.scopes = requestedScopes.isEmpty ? previous.scopes : try Scope.require(requestedScopes, within: previous.scopes)
+            next.audience = try AuthorizationCodeGrant.narrow(previous.audience, to: requestedResources)
+            next.createdAt = time
+            next.expiresAt = min(time + idle, previous.familyExpiresAt)
+            next.rotatedAt = nil
+            next.graceUsed = false
+            return next
+        }
+        guard case .rotated(_, let next) = outcome else {
+            throw OAuthError(.invalidGrant, "The refresh token is invalid, expired or revoked")
+        }
+        var response = try issue(subject: next.userID, client: client, scopes: next.scopes, audience: next.audience, authTime: next.authTime)
+        response.refreshToken = newToken
+        return response
+    }
+
+    func startFamily(record: AuthorizationCodeRecord, codeHash: String, client: RegisteredClient, now time: Int64) async throws -> String {
+        let token = RandomToken.generate(bytes: 32)
+        try await refreshTokens.create(RefreshTokenRecord(
+            tokenHash: hasher.hash(token), familyID: RandomToken.generate(bytes: 16), clientID: client.clientID, userID: record.userID,
+            scopes: record.scopes, audience: record.audience, authTime: record.authTime, originCodeHash: codeHash,
+            createdAt: time, expiresAt: time + lifetimes.refreshIdle, familyExpiresAt: time + lifetimes.refreshAbsolute
+        ))
+        return token
     }
 
     func issue(subject: String, client: RegisteredClient, scopes: [String], audience: [String], authTime: Int64?) throws -> TokenResponse {
@@ -34,7 +119,7 @@ struct TokenService: Sendable {
             issuedAt: issuedAt, expiresAt: issuedAt + accessTokenLifetime, tokenID: RandomToken.generate(bytes: 16),
             authTime: authTime
         )
-        return TokenResponse(accessToken: try codec.sign(claims), expiresIn: accessTokenLifetime, scope: scope)
+        return TokenResponse(accessToken: try codec.sign(claims), expiresIn: accessTokenLifetime, scope: scope, tokenID: claims.tokenID)
     }
 }
 
@@ -45,6 +130,8 @@ struct TokenResponse: Encodable, Sendable {
     var expiresIn: Int64
     var refreshToken: String?
     var scope: String?
+    /// The access token's jti; not sent.
+    var tokenID: String = ""
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token"

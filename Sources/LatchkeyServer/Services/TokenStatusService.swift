@@ -6,6 +6,8 @@ struct TokenStatusService: Sendable {
     let authenticator: ClientAuthenticator
     let codec: AccessTokenCodec
     let revoked: any RevokedTokenStore
+    let refreshTokens: any RefreshTokenStore
+    let hasher: SecretHasher
     let now: @Sendable () -> Int64
 
     /// RFC 7662 §2.1: the caller must be an authenticated resource server — here, a confidential client.
@@ -33,6 +35,8 @@ struct TokenStatusService: Sendable {
             // §2.2.1: an unknown hint is `unsupported_token_type`.
             throw OAuthError(.unsupportedTokenType, "token_type_hint '\(RedirectURIPolicy.excerpt(hint))' is not supported")
         }
+        // A refresh token revokes its whole family (§2.1: "SHOULD also invalidate … the same authorization grant").
+        if try await refreshTokens.revokeFamily(tokenHash: hasher.hash(token), clientID: client.clientID, now: now()) { return }
         guard let claims = codec.verify(token, now: now()), claims.clientID == client.clientID else { return }
         try await revoked.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
     }
