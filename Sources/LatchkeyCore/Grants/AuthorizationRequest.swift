@@ -1,0 +1,121 @@
+/// A validated `GET /authorize` request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707, OAuth 2.1 §4.1.1).
+public struct AuthorizationRequest: Sendable, Equatable {
+    public var clientID: String
+    /// Where the response goes: the URI as the client sent it (it matched a registered one).
+    public var redirectURI: String
+    public var state: String?
+    public var scopes: [String]
+    public var audience: [String]
+    public var codeChallenge: String
+    public var prompt: Set<Prompt>
+
+    /// OpenID Connect Core §3.1.2.1 `prompt` values Latchkey honours.
+    public enum Prompt: String, Sendable, Hashable {
+        case none, login, consent
+    }
+}
+
+/// Why an authorization request failed, and how the user agent must learn of it.
+public enum AuthorizationRequestError: Error, Sendable, Equatable {
+    /// The client or its redirect URI cannot be trusted: show the error on a page, never redirect (RFC 6749 §4.1.2.1).
+    case page(OAuthError)
+    /// The redirect URI is good: send the error there with `state` and `iss` (RFC 9207).
+    case redirect(OAuthError, redirectURI: String, state: String?)
+}
+
+/// Validates `/authorize` parameters in the order RFC 6749 §4.1.2.1 requires: client and redirect URI first.
+public struct AuthorizationRequestValidator: Sendable {
+    public let supportedScopes: [String]
+    public let resources: ResourceRegistry
+
+    public init(supportedScopes: [String], resources: ResourceRegistry) {
+        self.supportedScopes = supportedScopes
+        self.resources = resources
+    }
+
+    public func validate(_ query: FormParameters, client: RegisteredClient?) -> Result<AuthorizationRequest, AuthorizationRequestError> {
+        guard let client, query["client_id"] == client.clientID else {
+            return .failure(.page(OAuthError.invalidRequest("The client is unknown; check the client_id the application sent")))
+        }
+        let registered = client.metadata.redirectURIs
+        let redirectURI: String
+        if let sent = query["redirect_uri"] {
+            guard registered.contains(where: { Self.matches(sent, registered: $0) }) else {
+                return .failure(.page(OAuthError.invalidRequest("The redirect_uri is not registered for this client")))
+            }
+            redirectURI = sent
+        } else if registered.count == 1 {
+            // RFC 6749 §3.1.2.3: optional when exactly one is registered.
+            redirectURI = registered[0]
+        } else {
+            return .failure(.page(OAuthError.invalidRequest("redirect_uri is required for this client")))
+        }
+        let state = query["state"]
+        func fail(_ error: OAuthError) -> Result<AuthorizationRequest, AuthorizationRequestError> {
+            .failure(.redirect(error, redirectURI: redirectURI, state: state))
+        }
+        do {
+            guard let responseType = query["response_type"] else { throw OAuthError.invalidRequest("response_type is required") }
+            guard responseType == "code" else {
+                throw OAuthError(.unsupportedResponseType, "Only response_type=code is supported")
+            }
+            guard client.metadata.grantTypes.contains(.authorizationCode) else {
+                throw OAuthError(.unauthorizedClient, "This client is not registered for the authorization_code grant")
+            }
+            // OAuth 2.1 §4.1.1 / DESIGN §7: PKCE is mandatory and S256 only.
+            guard let challenge = query["code_challenge"] else { throw OAuthError.invalidRequest("code_challenge is required (PKCE)") }
+            try PKCE.requireS256(method: query["code_challenge_method"])
+            guard PKCE.isValidChallenge(challenge) else { throw OAuthError.invalidRequest("code_challenge is not a valid S256 challenge") }
+            let prompt = try Self.parsePrompt(query["prompt"])
+            let audience = try resources.audience(for: query.all("resource"))
+            let scopes = try grantedScopes(query["scope"], client: client, audience: audience)
+            return .success(AuthorizationRequest(
+                clientID: client.clientID, redirectURI: redirectURI, state: state, scopes: scopes, audience: audience,
+                codeChallenge: challenge, prompt: prompt
+            ))
+        } catch let error as OAuthError {
+            return fail(error)
+        } catch {
+            return fail(OAuthError.serverError(debug: "\(error)"))
+        }
+    }
+
+    /// Requested scopes must be ones the client may hold and the audience understands (`offline_access` is about
+    /// the grant, not the resource); none requested means all of those.
+    func grantedScopes(_ scope: String?, client: RegisteredClient, audience: [String]) throws -> [String] {
+        let resourceScopes = resources.scopes(for: audience)
+        let allowed = Scope.allowed(for: client, supported: supportedScopes)
+            .filter { $0 == "offline_access" || (resourceScopes?.contains($0) ?? true) }
+        let requested = try Scope.parse(scope)
+        return requested.isEmpty ? allowed.filter { $0 != "offline_access" } : try Scope.require(requested, within: allowed)
+    }
+
+    static func parsePrompt(_ value: String?) throws -> Set<AuthorizationRequest.Prompt> {
+        var prompt = Set<AuthorizationRequest.Prompt>()
+        for token in (value ?? "").split(separator: " ") {
+            guard let parsed = AuthorizationRequest.Prompt(rawValue: String(token)) else {
+                throw OAuthError.invalidRequest("prompt '\(RedirectURIPolicy.excerpt(String(token)))' is not supported")
+            }
+            prompt.insert(parsed)
+        }
+        // OIDC Core §3.1.2.1: none with any other value is an error.
+        if prompt.contains(.none), prompt.count > 1 { throw OAuthError.invalidRequest("prompt=none cannot be combined") }
+        return prompt
+    }
+
+    /// Exact string match, except that a loopback redirect may use any port (RFC 8252 §7.3).
+    public static func matches(_ sent: String, registered: String) -> Bool {
+        if sent == registered { return true }
+        guard sent.hasPrefix("http://"), registered.hasPrefix("http://"),
+              let sentHost = URISyntax.hostAndPort(of: sent), let registeredHost = URISyntax.hostAndPort(of: registered),
+              RedirectURIPolicy.isLoopback(sentHost.host), sentHost.host == registeredHost.host
+        else { return false }
+        return Self.afterAuthority(sent) == Self.afterAuthority(registered)
+    }
+
+    /// Path, query and the rest: everything after `scheme://authority`.
+    static func afterAuthority(_ uri: String) -> Substring {
+        let rest = uri.dropFirst("http://".count)
+        return rest[(rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex)...]
+    }
+}
