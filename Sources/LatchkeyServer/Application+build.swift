@@ -66,6 +66,7 @@ public func buildRouter(runtime: LatchkeyRuntime) throws -> Router<LatchkeyReque
             codes: runtime.codes,
             refreshTokens: runtime.refreshTokens,
             revoked: runtime.revokedTokens,
+            users: runtime.users,
             hasher: runtime.hasher,
             lifetimes: .init(
                 accessToken: Int64(configuration.accessTokenLifetime),

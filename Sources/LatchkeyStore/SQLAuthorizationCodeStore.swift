@@ -22,17 +22,19 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
         }
     }
 
-    public func redeem(codeHash: String, now: Int64) async throws -> CodeRedemption {
+    public func redeem(codeHash: String, clientID: String, now: Int64) async throws -> CodeRedemption {
         try await database.withSession { db in
             if let row = try await db.raw("""
                 UPDATE authorization_codes SET redeemed_at = \(bind: now)
-                WHERE code_hash = \(bind: codeHash) AND redeemed_at IS NULL
+                WHERE code_hash = \(bind: codeHash) AND client_id = \(bind: clientID) AND redeemed_at IS NULL
                 RETURNING *
                 """).first() {
                 let record = try Self.decode(row)
                 return record.expiresAt > now ? .redeemed(record) : .expired
             }
-            guard let row = try await db.raw("SELECT * FROM authorization_codes WHERE code_hash = \(bind: codeHash)").first() else {
+            guard let row = try await db.raw("""
+                SELECT * FROM authorization_codes WHERE code_hash = \(bind: codeHash) AND client_id = \(bind: clientID)
+                """).first() else {
                 return .notFound
             }
             return .replayed(try Self.decode(row))

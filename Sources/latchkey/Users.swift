@@ -100,9 +100,13 @@ struct Users: AsyncParsableCommand {
     static func setDisabled(_ disabled: Bool, username: String, options: ConfigOptions) async throws {
         let name = try User.normalizeUsername(username)
         try await run(options) { runtime in
-            guard try await runtime.users.setDisabled(username: name, disabled, now: LatchkeyRuntime.now()) else {
+            guard try await runtime.users.setDisabled(username: name, disabled, now: LatchkeyRuntime.now()),
+                  let user = try await runtime.users.user(username: name)
+            else {
                 throw UserError.notFound(name)
             }
+            // A disabled account's grants end now, not when its refresh tokens expire.
+            if disabled { try await runtime.refreshTokens.revokeAll(userID: user.id, now: LatchkeyRuntime.now()) }
             print("\(disabled ? "disabled" : "enabled") \(name)")
         }
     }
@@ -119,7 +123,11 @@ struct Users: AsyncParsableCommand {
             try PasswordHasher.checkStrength(password)
             try await Users.run(options) { runtime in
                 let hash = try await runtime.passwords.hash(password)
-                guard try await runtime.users.setPasswordHash(username: name, hash, now: LatchkeyRuntime.now()) else { throw UserError.notFound(name) }
+                guard try await runtime.users.setPasswordHash(username: name, hash, now: LatchkeyRuntime.now()),
+                      let user = try await runtime.users.user(username: name)
+                else { throw UserError.notFound(name) }
+                // A new password ends the grants made under the old one.
+                try await runtime.refreshTokens.revokeAll(userID: user.id, now: LatchkeyRuntime.now())
                 print("password changed for \(name)")
             }
         }

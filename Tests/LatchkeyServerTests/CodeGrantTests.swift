@@ -27,6 +27,9 @@ struct CodeGrantTests {
         let clientID = try #require(json["client_id"] as? String)
         let code = RandomToken.generate()
         let now = LatchkeyRuntime.now()
+        if try await runtime.users.user(id: "user-1") == nil {
+            try await runtime.users.create(User(id: "user-1", username: "alice", passwordHash: "$2b$04$x", disabled: false, createdAt: now, updatedAt: now))
+        }
         try await runtime.codes.create(AuthorizationCodeRecord(
             codeHash: runtime.hasher.hash(code), clientID: clientID, userID: "user-1", redirectURI: redirect,
             codeChallenge: PKCEChallenge.s256(verifier), scopes: ["mcp:tools", "offline_access"], audience: audience,
@@ -150,6 +153,26 @@ struct CodeGrantTests {
             let narrower = try await Self.refresh(client, setup, token, extra: "&scope=mcp%3Atools")
             #expect(narrower.status == .ok)
             #expect(narrower.json["scope"] as? String == "mcp:tools")
+            // The refresh token keeps the whole grant (RFC 6749 §6): the next refresh may ask for all of it again.
+            let next = try #require(narrower.json["refresh_token"] as? String)
+            #expect(try await Self.refresh(client, setup, next).json["scope"] as? String == "mcp:tools offline_access")
+        }
+    }
+
+    @Test("a disabled user's grants stop: no code exchange, no refresh")
+    func disabledUser() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let setup = try await Self.setup(client, runtime)
+            let token = try #require(try await Self.exchange(client, setup).json["refresh_token"] as? String)
+            let pending = try await Self.setup(client, runtime)
+            #expect(try await runtime.users.setDisabled(username: "alice", true, now: LatchkeyRuntime.now()))
+            #expect(try await Self.refresh(client, setup, token).json["error"] as? String == "invalid_grant")
+            #expect(try await Self.exchange(client, pending).json["error"] as? String == "invalid_grant")
+            // Re-enabling does not revive the family the refusal revoked.
+            #expect(try await runtime.users.setDisabled(username: "alice", false, now: LatchkeyRuntime.now()))
+            #expect(try await Self.refresh(client, setup, token).json["error"] as? String == "invalid_grant")
         }
     }
 

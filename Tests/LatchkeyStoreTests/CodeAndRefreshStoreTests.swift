@@ -15,19 +15,32 @@ struct SQLAuthorizationCodeStoreTests {
         try await withTestDatabase(engine) { databases in
             let store = SQLAuthorizationCodeStore(database: databases[0])
             try await store.create(Self.code("h1"))
-            guard case .redeemed(let record) = try await store.redeem(codeHash: "h1", now: 110) else {
+            guard case .redeemed(let record) = try await store.redeem(codeHash: "h1", clientID: "c1", now: 110) else {
                 Issue.record("not redeemed")
                 return
             }
             #expect(record.scopes == ["mcp:tools", "offline_access"])
             #expect(record.audience == ["https://mcp.example.com"])
             try await store.recordIssued(codeHash: "h1", accessTokenID: "jti-1", expiresAt: 3700)
-            guard case .replayed(let replay) = try await store.redeem(codeHash: "h1", now: 111) else {
+            guard case .replayed(let replay) = try await store.redeem(codeHash: "h1", clientID: "c1", now: 111) else {
                 Issue.record("not a replay")
                 return
             }
             #expect(replay.accessTokenID == "jti-1")
-            #expect(try await store.redeem(codeHash: "unknown", now: 111) == .notFound)
+            #expect(try await store.redeem(codeHash: "unknown", clientID: "c1", now: 111) == .notFound)
+        }
+    }
+
+    @Test("another client presenting the code finds nothing and cannot burn it", arguments: TestEngine.available)
+    func otherClient(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLAuthorizationCodeStore(database: databases[0])
+            try await store.create(Self.code("h4"))
+            #expect(try await store.redeem(codeHash: "h4", clientID: "intruder", now: 110) == .notFound)
+            guard case .redeemed = try await store.redeem(codeHash: "h4", clientID: "c1", now: 111) else {
+                Issue.record("the rightful client could not redeem")
+                return
+            }
         }
     }
 
@@ -36,7 +49,7 @@ struct SQLAuthorizationCodeStoreTests {
         try await withTestDatabase(engine) { databases in
             let store = SQLAuthorizationCodeStore(database: databases[0])
             try await store.create(Self.code("h2", expiresAt: 160))
-            #expect(try await store.redeem(codeHash: "h2", now: 160) == .expired)
+            #expect(try await store.redeem(codeHash: "h2", clientID: "c1", now: 160) == .expired)
         }
     }
 
@@ -47,7 +60,7 @@ struct SQLAuthorizationCodeStoreTests {
             let stores = databases.map { SQLAuthorizationCodeStore(database: $0) }
             let outcomes = try await withThrowingTaskGroup(of: CodeRedemption.self) { group in
                 for index in 0..<8 {
-                    group.addTask { try await stores[index % 2].redeem(codeHash: "h3", now: 110) }
+                    group.addTask { try await stores[index % 2].redeem(codeHash: "h3", clientID: "c1", now: 110) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -151,6 +164,9 @@ struct SQLRefreshTokenStoreTests {
             try await store.create(Self.token("b", family: "fb", origin: "code-b"))
             #expect(try await !store.revokeFamily(tokenHash: "a", clientID: "other", now: 200))
             #expect(try await store.revokeFamily(tokenHash: "a", clientID: "c1", now: 200))
+            try await store.create(Self.token("u", family: "fu", origin: nil))
+            try await store.revokeAll(userID: "u1", now: 200)
+            #expect(try await store.rotate(tokenHash: "u", clientID: "c1", now: 201, graceSeconds: 30, makeNext: Self.next("z")) == .revoked)
             #expect(try await store.rotate(tokenHash: "a", clientID: "c1", now: 201, graceSeconds: 30, makeNext: Self.next("x")) == .revoked)
             try await store.revokeFamilies(originCodeHash: "code-b", now: 202)
             #expect(try await store.rotate(tokenHash: "b", clientID: "c1", now: 203, graceSeconds: 30, makeNext: Self.next("y")) == .revoked)

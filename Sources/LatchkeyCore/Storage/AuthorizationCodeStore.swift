@@ -2,7 +2,8 @@
 public protocol AuthorizationCodeStore: Sendable {
     func create(_ code: AuthorizationCodeRecord) async throws
     /// Spends the code in one atomic step: of two concurrent redemptions exactly one gets `.redeemed`.
-    func redeem(codeHash: String, now: Int64) async throws -> CodeRedemption
+    /// A code issued to another client is `.notFound` and stays untouched, so presenting a stolen code cannot burn it.
+    func redeem(codeHash: String, clientID: String, now: Int64) async throws -> CodeRedemption
     /// Records the access token issued from a redeemed code.
     func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64) async throws
 }
@@ -20,4 +21,6 @@ public protocol RefreshTokenStore: Sendable {
     func revokeFamily(tokenHash: String, clientID: String, now: Int64) async throws -> Bool
     /// Revokes every family started from a code (a replayed code).
     func revokeFamilies(originCodeHash: String, now: Int64) async throws
+    /// Revokes every family of a user (disabled, or password changed).
+    func revokeAll(userID: String, now: Int64) async throws
 }

@@ -7,6 +7,10 @@ enum FormBody {
 
     static func read(_ request: Request, repeatable: Set<String> = []) async throws -> FormParameters {
         let buffer = try await RequestBody.collect(request, mediaType: "application/x-www-form-urlencoded", maxBytes: maxBytes)
-        return try FormParameters(parsing: Substring(String(buffer: buffer)), repeatable: repeatable)
+        // Reject, never repair: invalid UTF-8 is `invalid_request` (DESIGN §5).
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw OAuthError.invalidRequest("The request body is not valid UTF-8")
+        }
+        return try FormParameters(parsing: Substring(text), repeatable: repeatable)
     }
 }

@@ -11,6 +11,7 @@ struct TokenService: Sendable {
     let codes: any AuthorizationCodeStore
     let refreshTokens: any RefreshTokenStore
     let revoked: any RevokedTokenStore
+    let users: any UserStore
     let hasher: SecretHasher
     let lifetimes: Lifetimes
     let now: @Sendable () -> Int64
@@ -42,10 +43,13 @@ struct TokenService: Sendable {
 
     /// RFC 6749 §4.1.3 with PKCE. A replayed code revokes everything issued from it (§4.1.2).
     func authorizationCode(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+        guard client.metadata.grantTypes.contains(.authorizationCode) else {
+            throw OAuthError(.unauthorizedClient, "This client is not registered for the authorization_code grant")
+        }
         let code = try form.require("code")
         let codeHash = hasher.hash(code)
         let time = now()
-        switch try await codes.redeem(codeHash: codeHash, now: time) {
+        switch try await codes.redeem(codeHash: codeHash, clientID: client.clientID, now: time) {
         case .notFound, .expired:
             throw OAuthError(.invalidGrant, "The authorization code is invalid or expired")
         case .replayed(let record):
@@ -59,8 +63,9 @@ struct TokenService: Sendable {
                 record, clientID: client.clientID, redirectURI: form["redirect_uri"], codeVerifier: form["code_verifier"],
                 resource: form.all("resource"), computeChallenge: PKCEChallenge.s256, constantTimeEquals: ConstantTime.equals
             )
+            try await requireActiveUser(record.userID)
             var response = try issue(subject: record.userID, client: client, scopes: record.scopes, audience: audience, authTime: record.authTime)
-            try await codes.recordIssued(codeHash: codeHash, accessTokenID: response.tokenID, expiresAt: time + accessTokenLifetime)
+            try await codes.recordIssued(codeHash: codeHash, accessTokenID: response.tokenID, expiresAt: response.expiresAt)
             if client.metadata.grantTypes.contains(.refreshToken) {
                 response.refreshToken = try await startFamily(record: record, codeHash: codeHash, client: client, now: time)
             }
@@ -83,10 +88,13 @@ struct TokenService: Sendable {
         let outcome = try await refreshTokens.rotate(
             tokenHash: hasher.hash(presented), clientID: client.clientID, now: time, graceSeconds: lifetimes.refreshGrace
         ) { previous in
+            // Validate the narrowing here so a widening request changes nothing. The new refresh token keeps the
+            // original grant (RFC 6749 §6: "identical to that of the refresh token included by the client");
+            // only this access token is narrowed (RFC 8707 §2.2).
+            _ = requestedScopes.isEmpty ? [] : try Scope.require(requestedScopes, within: previous.scopes)
+            _ = try AuthorizationCodeGrant.narrow(previous.audience, to: requestedResources)
             var next = previous
             next.tokenHash = newHash
-            next.scopes = requestedScopes.isEmpty ? previous.scopes : try Scope.require(requestedScopes, within: previous.scopes)
-            next.audience = try AuthorizationCodeGrant.narrow(previous.audience, to: requestedResources)
             next.createdAt = time
             next.expiresAt = min(time + idle, previous.familyExpiresAt)
             next.rotatedAt = nil
@@ -96,9 +104,24 @@ struct TokenService: Sendable {
         guard case .rotated(_, let next) = outcome else {
             throw OAuthError(.invalidGrant, "The refresh token is invalid, expired or revoked")
         }
-        var response = try issue(subject: next.userID, client: client, scopes: next.scopes, audience: next.audience, authTime: next.authTime)
+        do {
+            try await requireActiveUser(next.userID)
+        } catch {
+            _ = try await refreshTokens.revokeFamily(tokenHash: newHash, clientID: client.clientID, now: time)
+            throw error
+        }
+        let scopes = requestedScopes.isEmpty ? next.scopes : requestedScopes
+        let audience = try AuthorizationCodeGrant.narrow(next.audience, to: requestedResources)
+        var response = try issue(subject: next.userID, client: client, scopes: scopes, audience: audience, authTime: next.authTime)
         response.refreshToken = newToken
         return response
+    }
+
+    /// A disabled or deleted user gets no more tokens (RFC 6749 §10.4).
+    func requireActiveUser(_ userID: String) async throws {
+        guard let user = try await users.user(id: userID), !user.disabled else {
+            throw OAuthError(.invalidGrant, "The user who authorized this grant can no longer sign in")
+        }
     }
 
     func startFamily(record: AuthorizationCodeRecord, codeHash: String, client: RegisteredClient, now time: Int64) async throws -> String {
@@ -112,6 +135,8 @@ struct TokenService: Sendable {
     }
 
     func issue(subject: String, client: RegisteredClient, scopes: [String], audience: [String], authTime: Int64?) throws -> TokenResponse {
+        // RFC 9068 §2.2: `aud` is required.
+        guard !audience.isEmpty else { throw OAuthError.serverError(debug: "a grant without an audience reached issue()") }
         let issuedAt = now()
         let scope = scopes.isEmpty ? nil : scopes.joined(separator: " ")
         let claims = AccessTokenClaims(
@@ -119,7 +144,10 @@ struct TokenService: Sendable {
             issuedAt: issuedAt, expiresAt: issuedAt + accessTokenLifetime, tokenID: RandomToken.generate(bytes: 16),
             authTime: authTime
         )
-        return TokenResponse(accessToken: try codec.sign(claims), expiresIn: accessTokenLifetime, scope: scope, tokenID: claims.tokenID)
+        return TokenResponse(
+            accessToken: try codec.sign(claims), expiresIn: accessTokenLifetime, scope: scope, tokenID: claims.tokenID,
+            expiresAt: claims.expiresAt
+        )
     }
 }
 
@@ -130,8 +158,9 @@ struct TokenResponse: Encodable, Sendable {
     var expiresIn: Int64
     var refreshToken: String?
     var scope: String?
-    /// The access token's jti; not sent.
+    /// The access token's jti and exp; not sent.
     var tokenID: String = ""
+    var expiresAt: Int64 = 0
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token"

@@ -31,10 +31,7 @@ struct TokenStatusService: Sendable {
     func revoke(_ form: FormParameters, authorization: String?) async throws {
         let client = try await authenticator.authenticate(try ClientCredentials(authorization: authorization, form: form))
         let token = try form.require("token")
-        if let hint = form["token_type_hint"], hint != "access_token", hint != "refresh_token" {
-            // §2.2.1: an unknown hint is `unsupported_token_type`.
-            throw OAuthError(.unsupportedTokenType, "token_type_hint '\(RedirectURIPolicy.excerpt(hint))' is not supported")
-        }
+        // §2.1: token_type_hint is only a hint; both kinds are looked up whatever it says.
         // A refresh token revokes its whole family (§2.1: "SHOULD also invalidate … the same authorization grant").
         if try await refreshTokens.revokeFamily(tokenHash: hasher.hash(token), clientID: client.clientID, now: now()) { return }
         guard let claims = codec.verify(token, now: now()), claims.clientID == client.clientID else { return }
