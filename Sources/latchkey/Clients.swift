@@ -16,19 +16,11 @@ struct Clients: AsyncParsableCommand {
         @Option(help: "Start after this client id (for paging).") var after: String?
 
         func run() async throws {
-            let runtime = try await options.openRuntime()
-            let clients: [RegisteredClient]
-            do {
-                clients = try await runtime.clients.list(after: after, limit: limit)
-            } catch {
-                try? await runtime.shutdown()
-                throw error
-            }
-            print("CLIENT ID                AUTH                 NAME")
+            let clients = try await options.withRuntime { try await $0.clients.list(after: after, limit: limit) }
+            print("CLIENT ID                         AUTH                 NAME")
             for client in clients {
-                print("\(client.clientID.padding(toLength: 24, withPad: " ", startingAt: 0)) \(client.metadata.tokenEndpointAuthMethod.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) \(client.metadata.clientName ?? "-")")
+                print("\(client.clientID.padding(toLength: 33, withPad: " ", startingAt: 0)) \(client.metadata.tokenEndpointAuthMethod.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) \(client.metadata.clientName ?? "-")")
             }
-            try await runtime.shutdown()
         }
     }
 
@@ -38,16 +30,9 @@ struct Clients: AsyncParsableCommand {
         @Argument(help: "The client id.") var clientID: String
 
         func run() async throws {
-            let runtime = try await options.openRuntime()
-            let client: RegisteredClient?
-            do {
-                client = try await runtime.clients.client(id: clientID)
-            } catch {
-                try? await runtime.shutdown()
-                throw error
+            guard let client = try await options.withRuntime({ try await $0.clients.client(id: clientID) }) else {
+                throw ValidationError("no client with id \(clientID)")
             }
-            try await runtime.shutdown()
-            guard let client else { throw ValidationError("no client with id \(clientID)") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print("client_id: \(client.clientID)")
@@ -63,16 +48,9 @@ struct Clients: AsyncParsableCommand {
         @Argument(help: "The client id.") var clientID: String
 
         func run() async throws {
-            let runtime = try await options.openRuntime()
-            let deleted: Bool
-            do {
-                deleted = try await runtime.clients.delete(id: clientID)
-            } catch {
-                try? await runtime.shutdown()
-                throw error
+            guard try await options.withRuntime({ try await $0.clients.delete(id: clientID) }) else {
+                throw ValidationError("no client with id \(clientID)")
             }
-            try await runtime.shutdown()
-            guard deleted else { throw ValidationError("no client with id \(clientID)") }
             print("deleted \(clientID)")
         }
     }

@@ -70,9 +70,17 @@ struct ConfigOptions: ParsableArguments {
         return logger
     }
 
-    /// Opens the store for an operator command, reporting configuration problems as a clean exit.
-    func openRuntime() async throws -> LatchkeyRuntime {
+    /// Opens the store for an operator command, runs `body`, and closes the store whether or not `body` throws.
+    func withRuntime<T>(_ body: (LatchkeyRuntime) async throws -> T) async throws -> T {
         let configuration = try resolve()
-        return try await LatchkeyRuntime.open(configuration, logger: makeLogger(configuration))
+        let runtime = try await LatchkeyRuntime.open(configuration, logger: makeLogger(configuration))
+        do {
+            let result = try await body(runtime)
+            try await runtime.shutdown()
+            return result
+        } catch {
+            try? await runtime.shutdown()
+            throw error
+        }
     }
 }

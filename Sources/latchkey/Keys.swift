@@ -13,15 +13,14 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let runtime = try await options.openRuntime()
+            let keys = try await options.withRuntime { $0.signingKeys.keys }
             let now = LatchkeyRuntime.now()
             print("KID                                          ALG    STATUS   CREATED               PUBLISHED UNTIL")
-            for key in runtime.signingKeys.keys {
+            for key in keys {
                 let until = key.status == .retired ? (key.publishUntil.map(Self.date) ?? "-") : "while \(key.status.rawValue)"
                 let published = key.isPublished(at: now) ? "" : " (unpublished)"
                 print("\(key.kid.padding(toLength: 44, withPad: " ", startingAt: 0)) \(key.algorithm)  \(key.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(Self.date(key.createdAt))  \(until)\(published)")
             }
-            try await runtime.shutdown()
         }
 
         static func date(_ seconds: Int64) -> String {
@@ -40,19 +39,15 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let runtime = try await options.openRuntime()
-            let before = runtime.signingKeys.activeKeyID ?? "-"
-            do {
+            let (before, after) = try await options.withRuntime { runtime in
+                let before = runtime.signingKeys.activeKeyID ?? "-"
                 try await runtime.signingKeys.rotate(
                     now: LatchkeyRuntime.now(),
                     retiredPublishFor: Int64(runtime.configuration.accessTokenLifetime + 300)
                 )
-            } catch {
-                try? await runtime.shutdown()
-                throw error
+                return (before, runtime.signingKeys.activeKeyID ?? "-")
             }
-            print("rotated: \(before) retired; \(runtime.signingKeys.activeKeyID ?? "-") is now active")
-            try await runtime.shutdown()
+            print("rotated: \(before) retired; \(after) is now active")
         }
     }
 }

@@ -10,13 +10,14 @@ struct Users: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Disable.self, Enable.self, Passwd.self]
     )
 
-    /// The password from standard input (`--password-stdin`, first line) or an interactive prompt without echo.
+    /// A password of acceptable strength from standard input (`--password-stdin`, first line) or an interactive prompt without echo.
     /// Never from the command line, where it would land in shell history and `ps`.
     static func readPassword(fromStdin: Bool) throws -> String {
         if fromStdin {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
                 throw ValidationError("no password on standard input")
             }
+            try PasswordHasher.checkStrength(line)
             return line
         }
         guard isatty(STDIN_FILENO) == 1 else {
@@ -26,19 +27,8 @@ struct Users: AsyncParsableCommand {
               let second = getpass("Repeat password: ").map({ String(cString: $0) })
         else { throw ValidationError("could not read the password") }
         guard first == second else { throw ValidationError("the passwords do not match") }
+        try PasswordHasher.checkStrength(first)
         return first
-    }
-
-    static func run<T>(_ options: ConfigOptions, _ body: (LatchkeyRuntime) async throws -> T) async throws -> T {
-        let runtime = try await options.openRuntime()
-        do {
-            let result = try await body(runtime)
-            try await runtime.shutdown()
-            return result
-        } catch {
-            try? await runtime.shutdown()
-            throw error
-        }
     }
 
     struct Add: AsyncParsableCommand {
@@ -50,8 +40,7 @@ struct Users: AsyncParsableCommand {
         func run() async throws {
             let name = try User.normalizeUsername(username)
             let password = try Users.readPassword(fromStdin: passwordStdin)
-            try PasswordHasher.checkStrength(password)
-            try await Users.run(options) { runtime in
+            try await options.withRuntime { runtime in
                 let now = LatchkeyRuntime.now()
                 let user = User(
                     id: RandomToken.hex(bytes: 16), username: name, passwordHash: try await runtime.passwords.hash(password),
@@ -68,7 +57,7 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            try await Users.run(options) { runtime in
+            try await options.withRuntime { runtime in
                 print("USERNAME                         ID                                STATUS")
                 for user in try await runtime.users.list() {
                     print("\(user.username.padding(toLength: 32, withPad: " ", startingAt: 0)) \(user.id)  \(user.disabled ? "disabled" : "active")")
@@ -99,7 +88,7 @@ struct Users: AsyncParsableCommand {
 
     static func setDisabled(_ disabled: Bool, username: String, options: ConfigOptions) async throws {
         let name = try User.normalizeUsername(username)
-        try await run(options) { runtime in
+        try await options.withRuntime { runtime in
             guard try await runtime.users.setDisabled(username: name, disabled, now: LatchkeyRuntime.now()),
                   let user = try await runtime.users.user(username: name)
             else {
@@ -120,8 +109,7 @@ struct Users: AsyncParsableCommand {
         func run() async throws {
             let name = try User.normalizeUsername(username)
             let password = try Users.readPassword(fromStdin: passwordStdin)
-            try PasswordHasher.checkStrength(password)
-            try await Users.run(options) { runtime in
+            try await options.withRuntime { runtime in
                 let hash = try await runtime.passwords.hash(password)
                 guard try await runtime.users.setPasswordHash(username: name, hash, now: LatchkeyRuntime.now()),
                       let user = try await runtime.users.user(username: name)
