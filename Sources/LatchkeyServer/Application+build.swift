@@ -7,9 +7,9 @@ import ServiceLifecycle
 /// Builds the Latchkey HTTP application over an opened runtime.
 ///
 /// Configuration keys are listed in `LatchkeyConfiguration.keys` and explained in docs/configuration.md.
-public func buildApplication(runtime: LatchkeyRuntime) throws -> some ApplicationProtocol {
+public func buildApplication(runtime: LatchkeyRuntime) async throws -> some ApplicationProtocol {
     let configuration = runtime.configuration
-    let router = try buildRouter(runtime: runtime)
+    let router = try await buildRouter(runtime: runtime)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
@@ -20,12 +20,15 @@ public func buildApplication(runtime: LatchkeyRuntime) throws -> some Applicatio
         interval: .seconds(configuration.keyRefreshInterval),
         logger: runtime.logger
     ))
-    app.addServices(MaintenanceService(revokedTokens: runtime.revokedTokens, interval: .seconds(3600), logger: runtime.logger))
+    app.addServices(MaintenanceService(
+        revokedTokens: runtime.revokedTokens, sessions: runtime.sessions,
+        sessionIdleLifetime: Int64(configuration.sessionIdleLifetime), interval: .seconds(3600), logger: runtime.logger
+    ))
     return app
 }
 
 /// The routes and middleware, separate from the server so tests drive them in-process.
-public func buildRouter(runtime: LatchkeyRuntime) throws -> Router<LatchkeyRequestContext> {
+public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<LatchkeyRequestContext> {
     let configuration = runtime.configuration
     let issuer = configuration.issuer
     let router = Router(context: LatchkeyRequestContext.self)
@@ -81,6 +84,35 @@ public func buildRouter(runtime: LatchkeyRuntime) throws -> Router<LatchkeyReque
             refreshTokens: runtime.refreshTokens, hasher: runtime.hasher, now: LatchkeyRuntime.now
         )
     ).addRoutes(to: router)
+    try await addBrowserRoutes(to: router, runtime: runtime)
     HealthController(database: runtime.database).addRoutes(to: router)
     return router
+}
+
+/// The pages a person sees: login, consent, account; and `/authorize`, which leads to them.
+func addBrowserRoutes(to router: Router<LatchkeyRequestContext>, runtime: LatchkeyRuntime) async throws {
+    let configuration = runtime.configuration
+    let issuer = configuration.issuer
+    let pages = try await PageRenderer.load(paths: PagePaths(base: issuer.path))
+    let sessions = BrowserSessions(
+        store: runtime.sessions, users: runtime.users, hasher: runtime.hasher,
+        policy: SessionPolicy(idleLifetime: Int64(configuration.sessionIdleLifetime), absoluteLifetime: Int64(configuration.sessionAbsoluteLifetime)),
+        secureCookies: issuer.isHTTPS, now: LatchkeyRuntime.now
+    )
+    let login = LoginPages(pages: pages, sessions: sessions)
+    let authorization = AuthorizationService(
+        clients: runtime.clients,
+        validator: AuthorizationRequestValidator(supportedScopes: configuration.scopes, resources: configuration.resources),
+        codes: runtime.codes, consents: runtime.consents, refreshTokens: runtime.refreshTokens, hasher: runtime.hasher,
+        issuer: issuer, now: LatchkeyRuntime.now
+    )
+    AuthorizeController<LatchkeyRequestContext>(service: authorization, sessions: sessions, pages: pages, login: login).addRoutes(to: router)
+    LoginController<LatchkeyRequestContext>(
+        login: login, sessions: sessions, users: runtime.users, passwords: runtime.passwords, clients: runtime.clients,
+        accountThrottle: LoginThrottle(limit: configuration.loginFailuresPerAccount, windowSeconds: 900),
+        addressThrottle: LoginThrottle(limit: configuration.loginFailuresPerAddress, windowSeconds: 900),
+        now: LatchkeyRuntime.now
+    ).addRoutes(to: router)
+    AccountController<LatchkeyRequestContext>(service: authorization, sessions: sessions, login: login).addRoutes(to: router)
+    AssetController<LatchkeyRequestContext>(pages: pages).addRoutes(to: router)
 }

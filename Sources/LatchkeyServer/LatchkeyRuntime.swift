@@ -13,6 +13,8 @@ public struct LatchkeyRuntime: Sendable {
     public let users: any UserStore
     public let codes: any AuthorizationCodeStore
     public let refreshTokens: any RefreshTokenStore
+    public let sessions: any SessionStore
+    public let consents: any ConsentStore
     public let passwords: PasswordHasher
     public let signingKeys: SigningKeys
     public let hasher: SecretHasher
@@ -35,6 +37,8 @@ public struct LatchkeyRuntime: Sendable {
                 users: SQLUserStore(database: database),
                 codes: SQLAuthorizationCodeStore(database: database),
                 refreshTokens: SQLRefreshTokenStore(database: database),
+                sessions: SQLSessionStore(database: database),
+                consents: SQLConsentStore(database: database),
                 passwords: PasswordHasher(),
                 signingKeys: signingKeys,
                 hasher: SecretHasher(masterKey: masterKey),

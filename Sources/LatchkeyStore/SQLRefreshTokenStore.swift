@@ -71,6 +71,15 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         }
     }
 
+    public func revokeAll(userID: String, clientID: String, now: Int64) async throws {
+        try await database.withSession { db in
+            try await db.raw("""
+                UPDATE refresh_tokens SET revoked_at = \(bind: now)
+                WHERE user_id = \(bind: userID) AND client_id = \(bind: clientID) AND revoked_at IS NULL
+                """).run()
+        }
+    }
+
     static func revokeFamily(_ familyID: String, now: Int64, in db: any SQLDatabase) async throws {
         try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE family_id = \(bind: familyID) AND revoked_at IS NULL").run()
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import LatchkeyServer
 
@@ -39,7 +40,15 @@ struct Serve: AsyncParsableCommand {
             "database": "\(configuration.database)",
             "mode": "\(configuration.production ? "production" : "development")",
         ])
-        let app = try buildApplication(runtime: runtime)
+        if let password = try await runtime.createDemoUserIfMissing() {
+            // Shown once, on the terminal of whoever started the server; the database keeps only the bcrypt hash.
+            print("""
+                Development mode: created the user 'demo' with password \(password)
+                (shown only now; change it with `latchkey users passwd demo`)
+                """)
+            fflush(stdout)
+        }
+        let app = try await buildApplication(runtime: runtime)
         do {
             try await app.runService()
         } catch {

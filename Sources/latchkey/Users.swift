@@ -95,7 +95,11 @@ struct Users: AsyncParsableCommand {
                 throw UserError.notFound(name)
             }
             // A disabled account's grants end now, not when its refresh tokens expire.
-            if disabled { try await runtime.refreshTokens.revokeAll(userID: user.id, now: LatchkeyRuntime.now()) }
+            if disabled {
+                try await runtime.refreshTokens.revokeAll(userID: user.id, now: LatchkeyRuntime.now())
+                try await runtime.sessions.deleteAll(userID: user.id)
+                try await runtime.sessions.deleteAll(userID: user.id)
+            }
             print("\(disabled ? "disabled" : "enabled") \(name)")
         }
     }

@@ -32,7 +32,7 @@ struct TestApp {
         logger.logLevel = .warning
         let runtime = try await LatchkeyRuntime.open(try configuration(), logger: logger)
         do {
-            let app = try buildApplication(runtime: runtime)
+            let app = try await buildApplication(runtime: runtime)
             let result = try await app.test(.router) { client in try await body(client, runtime) }
             try await runtime.shutdown()
             return result

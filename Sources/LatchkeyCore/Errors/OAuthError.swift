@@ -19,6 +19,9 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let accessDenied = Code("access_denied")
         public static let serverError = Code("server_error")
         public static let temporarilyUnavailable = Code("temporarily_unavailable")
+        // OIDC Core §3.1.2.6, for prompt=none
+        public static let loginRequired = Code("login_required")
+        public static let consentRequired = Code("consent_required")
         // RFC 6750 §3.1
         public static let invalidToken = Code("invalid_token")
         public static let insufficientScope = Code("insufficient_scope")

@@ -1,6 +1,6 @@
 /// Checks on the raw text of a URI, so a decision is made on the string that is stored and later used —
 /// never on a percent-decoded or normalized view of it.
-enum URISyntax {
+public enum URISyntax {
     /// RFC 3986 §2: unreserved, reserved and `%`. Quotes, angle brackets, backslashes and spaces are out.
     static func hasOnlyURICharacters(_ value: String) -> Bool {
         value.unicodeScalars.allSatisfy { scalar in
@@ -12,7 +12,7 @@ enum URISyntax {
 
     /// The authority of `scheme://authority/...` split into a lowercased host (IPv6 without brackets) and port.
     /// `nil` when the authority is not a plain DNS name, IPv4 or bracketed IPv6 address with an optional valid port.
-    static func hostAndPort(of uri: String) -> (host: String, port: Int?)? {
+    public static func hostAndPort(of uri: String) -> (host: String, port: Int?)? {
         guard let range = uri.range(of: "://") else { return nil }
         let authority = uri[range.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let host: Substring

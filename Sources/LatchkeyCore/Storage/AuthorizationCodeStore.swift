@@ -23,4 +23,6 @@ public protocol RefreshTokenStore: Sendable {
     func revokeFamilies(originCodeHash: String, now: Int64) async throws
     /// Revokes every family of a user (disabled, or password changed).
     func revokeAll(userID: String, now: Int64) async throws
+    /// Revokes every family a client holds for a user (the user revoked the client's approval).
+    func revokeAll(userID: String, clientID: String, now: Int64) async throws
 }

@@ -11,7 +11,8 @@ public struct LatchkeyConfiguration: Sendable {
         "scopes", "resources", "default-resource", "access-token-lifetime",
         "refresh-token-idle-lifetime", "refresh-token-absolute-lifetime", "refresh-token-grace", "jwks-max-age", "key-refresh-interval", "log-level",
         "registration-initial-access-token", "registration-allowed-redirect-hosts", "registration-rate-limit",
-        "registration-max-body-bytes",
+        "registration-max-body-bytes", "session-idle-lifetime", "session-absolute-lifetime",
+        "login-failures-per-account", "login-failures-per-address",
     ]
 
     public var issuer: Issuer
@@ -24,6 +25,8 @@ public struct LatchkeyConfiguration: Sendable {
     public var masterKeyFile: String?
     /// Fail-closed mode: a master key must be supplied and the issuer must be https.
     public var production: Bool
+    /// Development conveniences (a demo user); only on a loopback issuer.
+    public var dev: Bool
     public var scopes: [String]
     /// The MCP servers tokens may be issued for (RFC 8707), and the audience when a request names none.
     public var resources: ResourceRegistry
@@ -38,6 +41,12 @@ public struct LatchkeyConfiguration: Sendable {
     public var keyRefreshInterval: Int
     public var logLevel: Logger.Level
     public var registration: RegistrationSettings
+    /// Seconds a browser session lives without activity, and at most.
+    public var sessionIdleLifetime: Int
+    public var sessionAbsoluteLifetime: Int
+    /// Failed logins allowed per username and per client IP in each 15-minute window; 0 disables.
+    public var loginFailuresPerAccount: Int
+    public var loginFailuresPerAddress: Int
 
     public struct RegistrationSettings: Sendable {
         /// RFC 7591 §3: when set, `POST /register` requires `Authorization: Bearer <token>`.
@@ -87,7 +96,8 @@ public struct LatchkeyConfiguration: Sendable {
         self.masterKeyFile = values["master-key-file"]
         // Fail closed: anything but a loopback issuer is production unless that is impossible to mean.
         self.production = try bool("production") || !issuer.isLoopback
-        if try bool("dev"), production {
+        self.dev = try bool("dev")
+        if dev, production {
             throw ConfigurationError("dev mode is only for a loopback issuer; remove --dev or --production")
         }
         self.scopes = list("scopes") ?? Self.defaultScopes
@@ -125,6 +135,10 @@ public struct LatchkeyConfiguration: Sendable {
         // At most 300 s: a retired key stays published 300 s past its last token, and an instance may keep
         // signing with it until its next refresh.
         self.keyRefreshInterval = try int("key-refresh-interval", 60, range: 1...300)
+        self.sessionIdleLifetime = try int("session-idle-lifetime", 12 * 3600, range: 300...30 * 86400)
+        self.sessionAbsoluteLifetime = try int("session-absolute-lifetime", 7 * 86400, range: 300...90 * 86400)
+        self.loginFailuresPerAccount = try int("login-failures-per-account", 10, range: 0...10_000)
+        self.loginFailuresPerAddress = try int("login-failures-per-address", 100, range: 0...1_000_000)
         let levelName = values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")

@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// `GET /account`: the signed-in user's remembered approvals; `POST /account/revoke` forgets one and revokes
+/// the client's refresh tokens for this user.
+struct AccountController<Context: RequestContext> {
+    let service: AuthorizationService
+    let sessions: BrowserSessions
+    let login: LoginPages
+
+    var paths: PagePaths { login.pages.paths }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get(RouterPath(paths.account)) { request, _ in
+            guard let current = try await sessions.current(request) else {
+                return login.page(request, returnTo: paths.account, clientName: nil)
+            }
+            let notice = request.uri.queryParameters["revoked"] != nil ? "Access revoked." : nil
+            return try await page(current, notice: notice)
+        }
+        router.post(RouterPath(paths.accountRevoke)) { request, _ in
+            let form = try await FormBody.read(request)
+            guard let current = try await sessions.current(request) else {
+                return login.page(request, returnTo: paths.account, clientName: nil)
+            }
+            guard sessions.checkCSRF(form["csrf_token"], session: current.session) else {
+                return login.pages.error(title: "This page expired", message: "The form does not belong to your session.", status: .forbidden)
+            }
+            let clientID = try form.require("client_id")
+            let audience = try form.require("audience").split(separator: " ").map(String.init)
+            _ = try await service.revokeConsent(userID: current.user.id, clientID: clientID, audience: audience)
+            return BrowserResponse.redirect(paths.account + "?revoked=1", status: .seeOther)
+        }
+    }
+
+    func page(_ current: (session: BrowserSession, user: User), notice: String?) async throws -> Response {
+        let csrf = sessions.csrfToken(for: current.session)
+        var rows: [[String: Any]] = []
+        for consent in try await service.consents.list(userID: current.user.id) {
+            let client = try await service.clients.client(id: consent.clientID)
+            rows.append([
+                "clientName": client.map(BrowserResponse.displayName) ?? "(deleted application)",
+                "unverified": client != nil,
+                "clientID": consent.clientID,
+                "scopes": consent.scopes.isEmpty ? "(none)" : consent.scopes.joined(separator: " "),
+                "audience": consent.audience.joined(separator: " "),
+                "updated": Self.date(consent.updatedAt),
+                "csrf": csrf,
+                "revokePath": paths.accountRevoke,
+            ])
+        }
+        var values: [String: Any] = [
+            "title": "Your approvals", "username": current.user.username, "consents": rows, "csrf": csrf, "logoutPath": paths.logout,
+        ]
+        values["notice"] = notice
+        return login.pages.render("account", values)
+    }
+
+    static func date(_ seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))) + " UTC"
+    }
+}
+
+/// `GET /assets/latchkey.css`: the pages' one stylesheet (the CSP allows no inline style).
+struct AssetController<Context: RequestContext> {
+    let pages: PageRenderer
+
+    func addRoutes(to router: Router<Context>) {
+        let css = ByteBuffer(string: pages.stylesheet)
+        router.get(RouterPath(pages.paths.assets + "/latchkey.css")) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: css))
+        }
+    }
+}

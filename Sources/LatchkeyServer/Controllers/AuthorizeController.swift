@@ -1,0 +1,114 @@
+import Hummingbird
+import LatchkeyCore
+
+/// `GET /authorize` (RFC 6749 §4.1.1) and the consent form's `POST /authorize/decision`.
+///
+/// Client and redirect-URI errors are shown on a page and never redirected (§4.1.2.1); every other error goes
+/// back to the client with `state` and `iss` (RFC 9207).
+struct AuthorizeController<Context: RequestContext> {
+    let service: AuthorizationService
+    let sessions: BrowserSessions
+    let pages: PageRenderer
+    let login: LoginPages
+
+    var paths: PagePaths { pages.paths }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get(RouterPath(paths.authorize)) { request, _ in
+            try await authorize(request)
+        }
+        router.post(RouterPath(paths.consent)) { request, _ in
+            try await decide(request)
+        }
+    }
+
+    func authorize(_ request: Request) async throws -> Response {
+        let query = Substring(request.uri.query ?? "")
+        switch try await service.validate(query: query) {
+        case .failure(let failure):
+            return respond(to: failure, status: .found)
+        case .success(let (authorization, client)):
+            let current = try await sessions.current(request)
+            switch try await service.step(authorization, user: current?.user, freshLogin: false) {
+            case .login:
+                let returnTo = paths.authorize + "?" + (try PromptRewrite.removingLogin(query))
+                return login.page(request, returnTo: returnTo, clientName: BrowserResponse.displayName(client))
+            case .consent:
+                // `current` is non-nil here: without a session the step is `.login`.
+                return consentPage(authorization, client: client, query: query, current: current!)
+            case .issueCode:
+                return BrowserResponse.redirect(try await service.issueCode(authorization, session: current!.session), status: .found)
+            case .fail(let error):
+                return BrowserResponse.redirect(service.errorRedirect(error, redirectURI: authorization.redirectURI, state: authorization.state), status: .found)
+            }
+        }
+    }
+
+    /// Approve or Deny. The request is validated again from the form (it is only as trustworthy as any input), and
+    /// the CSRF token ties the decision to this browser's session.
+    func decide(_ request: Request) async throws -> Response {
+        let form = try await FormBody.read(request)
+        guard let query = form["request"] else {
+            return pages.error(title: "Something went wrong", message: "The consent form was incomplete.", hint: BrowserResponse.startAgain)
+        }
+        guard let current = try await sessions.current(request) else {
+            // The session ended while the page was open: sign in again, then see the same request.
+            return BrowserResponse.redirect(paths.authorize + "?" + query, status: .seeOther)
+        }
+        guard sessions.checkCSRF(form["csrf_token"], session: current.session) else {
+            return pages.error(title: "This page expired", message: "The consent form does not belong to your current session.",
+                               hint: BrowserResponse.startAgain, status: .forbidden)
+        }
+        switch try await service.validate(query: Substring(query)) {
+        case .failure(let failure):
+            return respond(to: failure, status: .seeOther)
+        case .success(let (authorization, _)):
+            switch form["decision"] {
+            case "approve":
+                return BrowserResponse.redirect(try await service.approve(authorization, session: current.session), status: .seeOther)
+            case "deny":
+                let error = OAuthError(.accessDenied, "The user denied the request")
+                return BrowserResponse.redirect(service.errorRedirect(error, redirectURI: authorization.redirectURI, state: authorization.state), status: .seeOther)
+            default:
+                return pages.error(title: "Something went wrong", message: "Choose Allow or Deny.", hint: BrowserResponse.startAgain)
+            }
+        }
+    }
+
+    func respond(to failure: AuthorizationRequestError, status: HTTPResponse.Status) -> Response {
+        switch failure {
+        case .page(let error):
+            return pages.error(title: "This sign-in link is not valid", message: error.description, hint: BrowserResponse.startAgain)
+        case .redirect(let error, let redirectURI, let state):
+            return BrowserResponse.redirect(service.errorRedirect(error, redirectURI: redirectURI, state: state), status: status)
+        }
+    }
+
+    func consentPage(_ authorization: AuthorizationRequest, client: RegisteredClient, query: Substring, current: (session: BrowserSession, user: User)) -> Response {
+        let resources = authorization.audience.map { uri in
+            ["name": service.validator.resources.resources.first { $0.uri == uri }?.name ?? "This authorization server", "uri": uri]
+        }
+        var scopes = authorization.scopes.map { ["name": $0, "description": ScopeDescriptions.describe($0)] }
+        if client.metadata.grantTypes.contains(.refreshToken), !authorization.scopes.contains("offline_access") {
+            // Refresh tokens are issued whenever the client registered the grant; say so.
+            scopes.append(["name": "offline_access", "description": ScopeDescriptions.describe("offline_access")])
+        }
+        let values: [String: Any] = [
+            "title": "Allow access",
+            "clientName": BrowserResponse.displayName(client),
+            // Every client today registers itself (RFC 7591), so its name is its own claim.
+            "unverified": true,
+            "redirectHost": BrowserResponse.redirectHost(authorization.redirectURI),
+            "redirectURI": authorization.redirectURI,
+            "scopes": scopes,
+            "resources": resources,
+            "username": current.user.username,
+            "switchAccountURL": paths.authorize + "?" + ((try? PromptRewrite.addingLogin(query)) ?? String(query)),
+            "accountPath": paths.account,
+            "consentPath": paths.consent,
+            "csrf": sessions.csrfToken(for: current.session),
+            "request": String(query),
+        ]
+        return pages.render("consent", values)
+    }
+}

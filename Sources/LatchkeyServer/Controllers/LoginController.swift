@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+import LatchkeyCrypto
+
+/// The login form, shown by `/authorize` and `/account` when no one is signed in, and by `GET /login`.
+struct LoginPages: Sendable {
+    let pages: PageRenderer
+    let sessions: BrowserSessions
+
+    func page(
+        _ request: Request, returnTo: String, clientName: String?, error: String? = nil, username: String? = nil,
+        status: HTTPResponse.Status = .ok, retryAfter: Int? = nil
+    ) -> Response {
+        let csrf = sessions.loginCSRF(request)
+        var values: [String: Any] = [
+            "title": "Sign in", "csrf": csrf.token, "returnTo": returnTo, "loginPath": pages.paths.login,
+        ]
+        values["clientName"] = clientName
+        values["error"] = error
+        values["username"] = username
+        var headers: HTTPFields = [:]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        var response = pages.render("login", values, status: status, headers: headers)
+        if let cookie = csrf.cookie { response.setCookie(cookie) }
+        return response
+    }
+}
+
+/// `GET /login`, `POST /login` and `POST /logout`.
+struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
+    let login: LoginPages
+    let sessions: BrowserSessions
+    let users: any UserStore
+    let passwords: PasswordHasher
+    let clients: any ClientStore
+    let accountThrottle: LoginThrottle
+    let addressThrottle: LoginThrottle
+    let now: @Sendable () -> Int64
+
+    var paths: PagePaths { login.pages.paths }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get(RouterPath(paths.login)) { request, _ in
+            let returnTo = safeReturn(request.uri.queryParameters["return_to"].map(String.init))
+            return login.page(request, returnTo: returnTo, clientName: try await clientName(returnTo))
+        }
+        router.post(RouterPath(paths.login)) { request, context in
+            try await signIn(request, address: context.remoteAddress?.ipAddress ?? "unknown")
+        }
+        router.post(RouterPath(paths.logout)) { request, _ in
+            try await signOut(request)
+        }
+    }
+
+    func signIn(_ request: Request, address: String) async throws -> Response {
+        let form = try await FormBody.read(request)
+        let returnTo = safeReturn(form["return_to"])
+        let clientName = try await clientName(returnTo)
+        guard sessions.checkLoginCSRF(form["csrf_token"], request: request) else {
+            return login.page(request, returnTo: returnTo, clientName: clientName,
+                              error: "The sign-in form expired. Please try again.", status: .forbidden)
+        }
+        let typed = form["username"] ?? ""
+        let username = (try? User.normalizeUsername(typed)) ?? typed.lowercased()
+        let time = now()
+        let accountKey = "account:" + username
+        let addressKey = "address:" + address
+        if let wait = accountThrottle.blocked(accountKey, now: time) ?? addressThrottle.blocked(addressKey, now: time) {
+            let minutes = max(1, (wait + 59) / 60)
+            return login.page(request, returnTo: returnTo, clientName: clientName,
+                              error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                              username: typed, status: .tooManyRequests, retryAfter: wait)
+        }
+        let user = try await users.user(username: username)
+        // Verify even for unknown users (against a decoy hash), so timing does not reveal which usernames exist.
+        let valid = try await passwords.verify(form["password"] ?? "", hash: user?.passwordHash)
+        guard valid, let user, !user.disabled else {
+            accountThrottle.recordFailure(accountKey, now: time)
+            addressThrottle.recordFailure(addressKey, now: time)
+            return login.page(request, returnTo: returnTo, clientName: clientName,
+                              error: "Incorrect username or password.", username: typed, status: .unauthorized)
+        }
+        accountThrottle.reset(accountKey)
+        var response = BrowserResponse.redirect(returnTo, status: .seeOther)
+        response.setCookie(try await sessions.start(user: user, replacing: request))
+        return response
+    }
+
+    func signOut(_ request: Request) async throws -> Response {
+        let form = try await FormBody.read(request)
+        if let current = try await sessions.current(request) {
+            guard sessions.checkCSRF(form["csrf_token"], session: current.session) else {
+                return login.pages.error(title: "This page expired", message: "The sign-out form does not belong to your session.", status: .forbidden)
+            }
+        }
+        var response = login.pages.render("message", ["title": "Signed out", "message": "You are signed out of Latchkey."])
+        response.setCookie(try await sessions.end(request))
+        return response
+    }
+
+    /// Only our own authorization and account pages: anything else would make login an open redirector.
+    func safeReturn(_ candidate: String?) -> String {
+        guard let candidate, candidate.hasPrefix(paths.authorize + "?") || candidate == paths.account,
+              !candidate.contains("\r"), !candidate.contains("\n")
+        else { return paths.account }
+        return candidate
+    }
+
+    /// The requesting client's name, for "to continue to …".
+    func clientName(_ returnTo: String) async throws -> String? {
+        guard let query = returnTo.split(separator: "?", maxSplits: 1).dropFirst().first,
+              let parameters = try? FormParameters(parsing: query, repeatable: AuthorizationService.repeatable),
+              let clientID = parameters["client_id"], clientID.utf8.count <= 128,
+              let client = try await clients.client(id: clientID)
+        else { return nil }
+        return BrowserResponse.displayName(client)
+    }
+}

@@ -1,0 +1,24 @@
+import Hummingbird
+import LatchkeyCore
+
+/// Small pieces the browser-facing controllers share.
+enum BrowserResponse {
+    static let startAgain = "Go back to the application and start again. If this keeps happening, the application's developer needs to fix its registration."
+
+    static func displayName(_ client: RegisteredClient) -> String {
+        client.metadata.clientName ?? client.clientID
+    }
+
+    /// The host (with a non-default port) the browser will be sent to, or the scheme for app redirects.
+    static func redirectHost(_ uri: String) -> String {
+        if let (host, port) = URISyntax.hostAndPort(of: uri) {
+            let shown = host.contains(":") ? "[\(host)]" : host
+            return port.map { "\(shown):\($0)" } ?? shown
+        }
+        return uri.split(separator: ":", maxSplits: 1).first.map { "\($0): (an application on your device)" } ?? uri
+    }
+
+    static func redirect(_ location: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.location: location, .cacheControl: "no-store", .pragma: "no-cache"])
+    }
+}

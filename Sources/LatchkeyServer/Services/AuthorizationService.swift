@@ -1,0 +1,80 @@
+import LatchkeyCore
+import LatchkeyCrypto
+
+/// The authorization endpoint's work (RFC 6749 §4.1.1–§4.1.2): validate the request against the registered
+/// client, decide between login, consent and a code, remember approvals, and issue codes.
+struct AuthorizationService: Sendable {
+    let clients: any ClientStore
+    let validator: AuthorizationRequestValidator
+    let codes: any AuthorizationCodeStore
+    let consents: any ConsentStore
+    let refreshTokens: any RefreshTokenStore
+    let hasher: SecretHasher
+    let issuer: Issuer
+    let now: @Sendable () -> Int64
+    /// RFC 6749 §4.1.2 recommends at most 10 minutes; a browser redirect needs seconds.
+    let codeLifetime: Int64 = 60
+
+    static let repeatable: Set<String> = ["resource"]
+
+    /// A validated request and its client, or the error and how to deliver it.
+    func validate(query: Substring) async throws -> Result<(AuthorizationRequest, RegisteredClient), AuthorizationRequestError> {
+        let parameters: FormParameters
+        do {
+            parameters = try FormParameters(parsing: query, repeatable: Self.repeatable)
+        } catch let error as OAuthError {
+            // Before the client is known, nothing may be redirected (§4.1.2.1).
+            return .failure(.page(error))
+        }
+        let client: RegisteredClient?
+        if let clientID = parameters["client_id"], clientID.utf8.count <= 128 {
+            client = try await clients.client(id: clientID)
+        } else {
+            client = nil
+        }
+        return validator.validate(parameters, client: client).map { ($0, client!) }
+    }
+
+    /// What to do for a valid request, given the browser's session.
+    func step(_ request: AuthorizationRequest, user: User?, freshLogin: Bool) async throws -> AuthorizationStep {
+        var remembered: Consent?
+        if let user {
+            remembered = try await consents.consent(userID: user.id, clientID: request.clientID, audience: request.audience)
+        }
+        return AuthorizationStep.decide(request, hasSession: user != nil, freshLogin: freshLogin, remembered: remembered)
+    }
+
+    /// Stores a code for the request and returns the redirect carrying it (§4.1.2, RFC 9207 `iss`).
+    func issueCode(_ request: AuthorizationRequest, session: BrowserSession) async throws -> String {
+        let code = RandomToken.generate(bytes: 32)
+        let time = now()
+        try await codes.create(AuthorizationCodeRecord(
+            codeHash: hasher.hash(code), clientID: request.clientID, userID: session.userID, redirectURI: request.redirectURI,
+            codeChallenge: request.codeChallenge, scopes: request.scopes, audience: request.audience, authTime: session.authTime,
+            createdAt: time, expiresAt: time + codeLifetime
+        ))
+        return AuthorizationResponse.success(redirectURI: request.redirectURI, code: code, state: request.state, issuer: issuer.url)
+    }
+
+    /// The user approved: remember it, then issue a code.
+    func approve(_ request: AuthorizationRequest, session: BrowserSession) async throws -> String {
+        let time = now()
+        try await consents.grant(Consent(
+            userID: session.userID, clientID: request.clientID, audience: request.audience, scopes: request.scopes,
+            createdAt: time, updatedAt: time
+        ))
+        return try await issueCode(request, session: session)
+    }
+
+    func errorRedirect(_ error: OAuthError, redirectURI: String, state: String?) -> String {
+        AuthorizationResponse.error(error, redirectURI: redirectURI, state: state, issuer: issuer.url)
+    }
+
+    /// Forgets an approval and revokes the refresh tokens the client holds for this user, so revoking on the
+    /// account page actually cuts the client off (its access tokens expire within their lifetime).
+    func revokeConsent(userID: String, clientID: String, audience: [String]) async throws -> Bool {
+        let forgotten = try await consents.revoke(userID: userID, clientID: clientID, audience: audience)
+        try await refreshTokens.revokeAll(userID: userID, clientID: clientID, now: now())
+        return forgotten
+    }
+}

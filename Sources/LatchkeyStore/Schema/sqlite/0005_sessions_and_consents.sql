@@ -1,0 +1,24 @@
+-- Browser sessions, keyed by the HMAC of the cookie value; remembered approvals per (user, client, audience).
+CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL,
+    auth_time BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+-- audience_key: the audience URIs sorted and space-separated.
+CREATE TABLE consents (
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    audience_key TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, client_id, audience_key)
+);
