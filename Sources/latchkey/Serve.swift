@@ -42,11 +42,11 @@ struct Serve: AsyncParsableCommand {
         ])
         if let password = try await runtime.createDemoUserIfMissing() {
             // Shown once, on the terminal of whoever started the server; the database keeps only the bcrypt hash.
-            print("""
+            FileHandle.standardOutput.write(Data("""
                 Development mode: created the user 'demo' with password \(password)
                 (shown only now; change it with `latchkey users passwd demo`)
-                """)
-            fflush(stdout)
+
+                """.utf8))
         }
         let app = try await buildApplication(runtime: runtime)
         do {
