@@ -1,0 +1,172 @@
+"""Fixtures for the interop suite: a real `latchkey serve` on a free loopback port with its own SQLite data
+directory and a user, and a minimal protected resource (an MCP-server stand-in) that answers 401 with RFC 9728
+metadata and checks tokens through Latchkey's introspection endpoint.
+"""
+import base64
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+USERNAME = "interop-user"
+PASSWORD = "interop password 123"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latchkey_binary() -> str:
+    path = os.environ.get("LATCHKEY_BIN", os.path.join(ROOT, ".build", "debug", "latchkey"))
+    if not os.access(path, os.X_OK):
+        pytest.exit(f"latchkey binary not found at {path}; run `swift build` first or set LATCHKEY_BIN", returncode=2)
+    return path
+
+
+def post_form(url: str, fields: dict, auth: tuple[str, str] | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    if auth:
+        raw = f"{urllib.parse.quote(auth[0], safe='')}:{urllib.parse.quote(auth[1], safe='')}".encode()
+        request.add_header("Authorization", "Basic " + base64.b64encode(raw).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def post_json(url: str, body: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+class Latchkey:
+    def __init__(self, issuer: str, data_dir: str, process: subprocess.Popen, resource: str):
+        self.issuer = issuer
+        self.data_dir = data_dir
+        self.process = process
+        self.resource = resource
+
+
+class ResourceServer:
+    """An MCP-server stand-in: /mcp needs a Bearer token that Latchkey's introspection calls active for it."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/mcp"
+        self.metadata_url = f"http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp"
+        self.issuer: str | None = None
+        self.introspection_client: tuple[str, str] | None = None
+        self.seen_tokens: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status: int, body: dict, headers: dict | None = None):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                if self.path == "/.well-known/oauth-protected-resource/mcp":
+                    return self.reply(200, {
+                        "resource": server.url, "authorization_servers": [server.issuer],
+                        "scopes_supported": ["mcp:tools"], "bearer_methods_supported": ["header"],
+                    })
+                if self.path != "/mcp":
+                    return self.reply(404, {})
+                challenge = f'Bearer resource_metadata="{server.metadata_url}", scope="mcp:tools"'
+                header = self.headers.get("Authorization", "")
+                if not header.startswith("Bearer "):
+                    return self.reply(401, {"error": "unauthorized"}, {"WWW-Authenticate": challenge})
+                token = header[len("Bearer "):]
+                status, info = post_form(server.issuer + "/introspect", {"token": token}, auth=server.introspection_client)
+                aud = info.get("aud")
+                audiences = aud if isinstance(aud, list) else [aud]
+                if status != 200 or not info.get("active") or server.url not in audiences:
+                    return self.reply(401, {"error": "invalid_token"}, {"WWW-Authenticate": challenge + ', error="invalid_token"'})
+                server.seen_tokens.append(token)
+                return self.reply(200, {"sub": info.get("sub"), "client_id": info.get("client_id"), "scope": info.get("scope")})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def resource_server():
+    server = ResourceServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def latchkey(resource_server):
+    binary = latchkey_binary()
+    data_dir = tempfile.mkdtemp(prefix="latchkey-interop-")
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.update({
+        "LATCHKEY_DATA_DIR": data_dir,
+        "LATCHKEY_PORT": str(port),
+        "LATCHKEY_RESOURCES": json.dumps([{"uri": resource_server.url, "name": "Interop MCP server", "scopes": ["mcp:tools", "offline_access"]}]),
+        "LATCHKEY_LOG_LEVEL": "warning",
+    })
+    add = subprocess.run([binary, "users", "add", USERNAME, "--password-stdin"], input=PASSWORD + "\n",
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert add.returncode == 0, add.stderr
+    log = open(os.path.join(data_dir, "serve.log"), "w")
+    process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(issuer + "/healthz", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                log.close()
+                raise RuntimeError("latchkey did not start:\n" + open(os.path.join(data_dir, "serve.log")).read())
+            time.sleep(0.2)
+    resource_server.issuer = issuer
+    # The resource server authenticates to introspection as a confidential client of its own.
+    registered = post_json(issuer + "/register", {
+        "client_name": "interop resource server", "grant_types": ["client_credentials"],
+        "token_endpoint_auth_method": "client_secret_basic",
+    })
+    resource_server.introspection_client = (registered["client_id"], registered["client_secret"])
+    yield Latchkey(issuer, data_dir, process, resource_server.url)
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
