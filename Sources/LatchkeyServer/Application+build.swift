@@ -21,8 +21,10 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
         logger: runtime.logger
     ))
     app.addServices(MaintenanceService(
-        revokedTokens: runtime.revokedTokens, sessions: runtime.sessions,
-        sessionIdleLifetime: Int64(configuration.sessionIdleLifetime), interval: .seconds(3600), logger: runtime.logger
+        revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,
+        sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
+        codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
+        interval: .seconds(3600), logger: runtime.logger
     ))
     return app
 }

@@ -32,8 +32,12 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
                 let record = try Self.decode(row)
                 return record.expiresAt > now ? .redeemed(record) : .expired
             }
+            // Already spent: mark it replayed (the first redemption checks this before recording its tokens).
+            // On PostgreSQL this waits for a first redemption's transaction, and then returns what it recorded.
             guard let row = try await db.raw("""
-                SELECT * FROM authorization_codes WHERE code_hash = \(bind: codeHash) AND client_id = \(bind: clientID)
+                UPDATE authorization_codes SET replayed_at = \(bind: now)
+                WHERE code_hash = \(bind: codeHash) AND client_id = \(bind: clientID)
+                RETURNING *
                 """).first() else {
                 return .notFound
             }
@@ -41,12 +45,23 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
         }
     }
 
-    public func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64) async throws {
-        try await database.withSession { db in
-            try await db.raw("""
+    public func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64, family: RefreshTokenRecord?) async throws -> Bool {
+        try await database.withTransaction { db in
+            guard try await db.raw("""
                 UPDATE authorization_codes SET access_token_id = \(bind: accessTokenID), access_token_expires_at = \(bind: expiresAt)
-                WHERE code_hash = \(bind: codeHash)
-                """).run()
+                WHERE code_hash = \(bind: codeHash) AND replayed_at IS NULL
+                RETURNING code_hash
+                """).first() != nil else {
+                return false
+            }
+            if let family { try await SQLRefreshTokenStore.insert(family, into: db) }
+            return true
+        }
+    }
+
+    public func prune(expiredBefore: Int64) async throws {
+        try await database.withSession { db in
+            try await db.raw("DELETE FROM authorization_codes WHERE expires_at < \(bind: expiredBefore)").run()
         }
     }
 

@@ -19,8 +19,17 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         tokenHash: String, clientID: String, now: Int64, graceSeconds: Int64,
         makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
     ) async throws -> RefreshRotation {
-        let lock = database.engine == .postgres ? " FOR UPDATE" : ""
+        let engine = database.engine
         return try await database.withTransaction { db in
+            if engine == .postgres {
+                // Lock the family before the row, in the same order as every family revocation, so a revocation
+                // cannot miss the child this rotation is about to insert.
+                guard let family = try await db.raw("SELECT family_id FROM refresh_tokens WHERE token_hash = \(bind: tokenHash)").first() else {
+                    return .notFound
+                }
+                try await Self.lockFamily(try family.decode(column: "family_id", as: String.self), in: db)
+            }
+            let lock = engine == .postgres ? " FOR UPDATE" : ""
             guard let row = try await db.raw(SQLQueryString("SELECT * FROM refresh_tokens WHERE token_hash = ") + "\(bind: tokenHash)" + SQLQueryString(lock)).first() else {
                 return .notFound
             }
@@ -51,47 +60,69 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             }
             let token = try Self.decode(row)
             guard token.clientID == clientID, token.revokedAt == nil else { return false }
+            if database.engine == .postgres { try await Self.lockFamily(token.familyID, in: db) }
             try await Self.revokeFamily(token.familyID, now: now, in: db)
             return true
         }
     }
 
     public func revokeFamilies(originCodeHash: String, now: Int64) async throws {
-        try await database.withSession { db in
-            try await db.raw("""
-                UPDATE refresh_tokens SET revoked_at = \(bind: now)
-                WHERE revoked_at IS NULL AND family_id IN (SELECT family_id FROM refresh_tokens WHERE origin_code_hash = \(bind: originCodeHash))
-                """).run()
+        try await database.withTransaction { db in
+            try await Self.revoke(
+                where: "family_id IN (SELECT family_id FROM refresh_tokens WHERE origin_code_hash = \(bind: originCodeHash))", now: now, in: db
+            )
         }
     }
 
     public func revokeAll(userID: String, now: Int64) async throws {
-        try await database.withSession { db in
-            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL").run()
+        try await database.withTransaction { db in
+            try await Self.revoke(where: "user_id = \(bind: userID)", now: now, in: db)
         }
     }
 
     public func revokeAll(userID: String, clientID: String, now: Int64) async throws {
+        try await database.withTransaction { db in
+            try await Self.revoke(where: "user_id = \(bind: userID) AND client_id = \(bind: clientID)", now: now, in: db)
+        }
+    }
+
+    public func prune(now: Int64, revokedBefore: Int64) async throws {
         try await database.withSession { db in
             try await db.raw("""
-                UPDATE refresh_tokens SET revoked_at = \(bind: now)
-                WHERE user_id = \(bind: userID) AND client_id = \(bind: clientID) AND revoked_at IS NULL
+                DELETE FROM refresh_tokens WHERE family_expires_at <= \(bind: now) OR revoked_at < \(bind: revokedBefore)
                 """).run()
         }
     }
 
     static func revokeFamily(_ familyID: String, now: Int64, in db: any SQLDatabase) async throws {
-        try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE family_id = \(bind: familyID) AND revoked_at IS NULL").run()
+        try await revoke(where: "family_id = \(bind: familyID)", now: now, in: db)
+    }
+
+    /// Revokes the refresh tokens matching `condition` and, by jti, the unexpired access tokens issued with them.
+    static func revoke(where condition: SQLQueryString, now: Int64, in db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO revoked_access_tokens (token_id, expires_at)
+            SELECT access_token_id, access_token_expires_at FROM refresh_tokens
+            WHERE access_token_id IS NOT NULL AND access_token_expires_at > \(bind: now) AND revoked_at IS NULL AND \(condition)
+            ON CONFLICT (token_id) DO NOTHING
+            """).run()
+        try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE revoked_at IS NULL AND \(condition)").run()
+    }
+
+    /// PostgreSQL: serializes rotations and revocations of one family for the rest of the transaction.
+    static func lockFamily(_ familyID: String, in db: any SQLDatabase) async throws {
+        try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: familyID)))").run()
     }
 
     static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, audience, auth_time, origin_code_hash,
-                created_at, expires_at, family_expires_at, rotated_at, grace_used, revoked_at)
+                created_at, expires_at, family_expires_at, rotated_at, grace_used, revoked_at, access_token_id, access_token_expires_at)
             VALUES (\(bind: token.tokenHash), \(bind: token.familyID), \(bind: token.clientID), \(bind: token.userID),
                 \(bind: token.scopes.joined(separator: " ")), \(bind: token.audience.joined(separator: " ")), \(bind: token.authTime),
                 \(bind: token.originCodeHash), \(bind: token.createdAt), \(bind: token.expiresAt), \(bind: token.familyExpiresAt),
-                \(bind: token.rotatedAt), \(bind: token.graceUsed), \(bind: token.revokedAt))
+                \(bind: token.rotatedAt), \(bind: token.graceUsed), \(bind: token.revokedAt), \(bind: token.accessTokenID),
+                \(bind: token.accessTokenExpiresAt))
             """).run()
     }
 
@@ -110,7 +141,9 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             familyExpiresAt: try row.decode(column: "family_expires_at", as: Int64.self),
             rotatedAt: try row.decode(column: "rotated_at", as: Int64?.self),
             graceUsed: try row.decode(column: "grace_used", as: Bool.self),
-            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self)
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
+            accessTokenID: try row.decode(column: "access_token_id", as: String?.self),
+            accessTokenExpiresAt: try row.decode(column: "access_token_expires_at", as: Int64?.self)
         )
     }
 }

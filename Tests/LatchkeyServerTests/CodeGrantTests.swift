@@ -185,9 +185,16 @@ struct CodeGrantTests {
             let token = try #require(try await Self.exchange(client, setup).json["refresh_token"] as? String)
             let stranger = try await Self.setup(client, runtime)
             #expect(try await TokenEndpointTests.post(client, "/revoke", "token=\(token)&client_id=\(stranger.clientID)").status == .ok)
-            let next = try #require(try await Self.refresh(client, setup, token).json["refresh_token"] as? String)
+            let refreshed = try await Self.refresh(client, setup, token).json
+            let next = try #require(refreshed["refresh_token"] as? String)
+            let access = try #require(refreshed["access_token"] as? String)
+            let rs = try await TokenEndpointTests.registerWorker(client)
+            let introspect = { try await TokenEndpointTests.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool }
+            #expect(try await introspect() == true)
             #expect(try await TokenEndpointTests.post(client, "/revoke", "token=\(next)&client_id=\(setup.clientID)").status == .ok)
             #expect(try await Self.refresh(client, setup, next).json["error"] as? String == "invalid_grant")
+            // The access token the refresh issued is revoked with its family.
+            #expect(try await introspect() == false)
         }
     }
 }

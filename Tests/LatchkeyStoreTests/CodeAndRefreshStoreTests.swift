@@ -21,13 +21,49 @@ struct SQLAuthorizationCodeStoreTests {
             }
             #expect(record.scopes == ["mcp:tools", "offline_access"])
             #expect(record.audience == ["https://mcp.example.com"])
-            try await store.recordIssued(codeHash: "h1", accessTokenID: "jti-1", expiresAt: 3700)
+            #expect(try await store.recordIssued(codeHash: "h1", accessTokenID: "jti-1", expiresAt: 3700, family: nil))
             guard case .replayed(let replay) = try await store.redeem(codeHash: "h1", clientID: "c1", now: 111) else {
                 Issue.record("not a replay")
                 return
             }
             #expect(replay.accessTokenID == "jti-1")
             #expect(try await store.redeem(codeHash: "unknown", clientID: "c1", now: 111) == .notFound)
+        }
+    }
+
+    @Test("a replay before the first redemption records its tokens makes the recording fail, and no family starts", arguments: TestEngine.available)
+    func replayInFlight(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLAuthorizationCodeStore(database: databases[0])
+            let refresh = SQLRefreshTokenStore(database: databases[0])
+            try await store.create(Self.code("h5"))
+            guard case .redeemed = try await store.redeem(codeHash: "h5", clientID: "c1", now: 110) else {
+                Issue.record("not redeemed")
+                return
+            }
+            guard case .replayed(let replay) = try await store.redeem(codeHash: "h5", clientID: "c1", now: 111) else {
+                Issue.record("not a replay")
+                return
+            }
+            #expect(replay.accessTokenID == nil)
+            let family = SQLRefreshTokenStoreTests.token("r5", family: "f5", origin: "h5")
+            #expect(try await !store.recordIssued(codeHash: "h5", accessTokenID: "jti-5", expiresAt: 3700, family: family))
+            #expect(try await refresh.rotate(tokenHash: "r5", clientID: "c1", now: 120, graceSeconds: 30) { $0 } == .notFound)
+        }
+    }
+
+    @Test("expired codes are pruned", arguments: TestEngine.available)
+    func prune(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLAuthorizationCodeStore(database: databases[0])
+            try await store.create(Self.code("old", expiresAt: 100))
+            try await store.create(Self.code("new", expiresAt: 300))
+            try await store.prune(expiredBefore: 200)
+            #expect(try await store.redeem(codeHash: "old", clientID: "c1", now: 50) == .notFound)
+            guard case .redeemed = try await store.redeem(codeHash: "new", clientID: "c1", now: 50) else {
+                Issue.record("the live code was pruned")
+                return
+            }
         }
     }
 
@@ -170,6 +206,54 @@ struct SQLRefreshTokenStoreTests {
             #expect(try await store.rotate(tokenHash: "a", clientID: "c1", now: 201, graceSeconds: 30, makeNext: Self.next("x")) == .revoked)
             try await store.revokeFamilies(originCodeHash: "code-b", now: 202)
             #expect(try await store.rotate(tokenHash: "b", clientID: "c1", now: 203, graceSeconds: 30, makeNext: Self.next("y")) == .revoked)
+        }
+    }
+
+    @Test("revoking a family revokes the unexpired access tokens issued with it; per-client revocation spares other clients", arguments: TestEngine.available)
+    func revocationReachesAccessTokens(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRefreshTokenStore(database: databases[0])
+            let revoked = SQLRevokedTokenStore(database: databases[0])
+            var first = Self.token("a", family: "fa")
+            first.accessTokenID = "jti-a"
+            first.accessTokenExpiresAt = 5000
+            try await store.create(first)
+            _ = try await store.rotate(tokenHash: "a", clientID: "c1", now: 200, graceSeconds: 0) { previous in
+                var next = try Self.next("a2")(previous)
+                next.accessTokenID = "jti-a2"
+                next.accessTokenExpiresAt = 150  // already expired at revocation time: nothing to record
+                return next
+            }
+            var other = Self.token("b", family: "fb")
+            other.clientID = "c2"
+            other.accessTokenID = "jti-b"
+            other.accessTokenExpiresAt = 5000
+            try await store.create(other)
+            try await store.revokeAll(userID: "u1", clientID: "c1", now: 300)
+            #expect(try await revoked.isRevoked(tokenID: "jti-a"))
+            #expect(try await !revoked.isRevoked(tokenID: "jti-a2"))
+            #expect(try await !revoked.isRevoked(tokenID: "jti-b"))
+            #expect(try await store.rotate(tokenHash: "b", clientID: "c2", now: 301, graceSeconds: 0, makeNext: Self.next("b2")) != .revoked)
+        }
+    }
+
+    @Test("families past their absolute end and long-revoked tokens are pruned", arguments: TestEngine.available)
+    func prune(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRefreshTokenStore(database: databases[0])
+            var ended = Self.token("ended", family: "f-ended")
+            ended.familyExpiresAt = 150
+            try await store.create(ended)
+            try await store.create(Self.token("revoked", family: "f-revoked"))
+            _ = try await store.revokeFamily(tokenHash: "revoked", clientID: "c1", now: 100)
+            try await store.create(Self.token("live", family: "f-live"))
+            try await store.prune(now: 200, revokedBefore: 101)
+            #expect(try await store.rotate(tokenHash: "ended", clientID: "c1", now: 10, graceSeconds: 0, makeNext: Self.next("x")) == .notFound)
+            #expect(try await store.rotate(tokenHash: "revoked", clientID: "c1", now: 10, graceSeconds: 0, makeNext: Self.next("y")) == .notFound)
+            guard case .rotated = try await store.rotate(tokenHash: "live", clientID: "c1", now: 201, graceSeconds: 0, makeNext: Self.next("z")) else {
+                Issue.record("a live family was pruned")
+                return
+            }
         }
     }
 }

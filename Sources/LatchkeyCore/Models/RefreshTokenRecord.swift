@@ -17,11 +17,15 @@ public struct RefreshTokenRecord: Sendable, Equatable {
     public var rotatedAt: Int64?
     public var graceUsed: Bool
     public var revokedAt: Int64?
+    /// The access token issued together with this refresh token (its jti and exp), revoked with the family.
+    public var accessTokenID: String?
+    public var accessTokenExpiresAt: Int64?
 
     public init(
         tokenHash: String, familyID: String, clientID: String, userID: String, scopes: [String], audience: [String],
         authTime: Int64, originCodeHash: String?, createdAt: Int64, expiresAt: Int64, familyExpiresAt: Int64,
-        rotatedAt: Int64? = nil, graceUsed: Bool = false, revokedAt: Int64? = nil
+        rotatedAt: Int64? = nil, graceUsed: Bool = false, revokedAt: Int64? = nil,
+        accessTokenID: String? = nil, accessTokenExpiresAt: Int64? = nil
     ) {
         self.tokenHash = tokenHash
         self.familyID = familyID
@@ -37,6 +41,8 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         self.rotatedAt = rotatedAt
         self.graceUsed = graceUsed
         self.revokedAt = revokedAt
+        self.accessTokenID = accessTokenID
+        self.accessTokenExpiresAt = accessTokenExpiresAt
     }
 }
 

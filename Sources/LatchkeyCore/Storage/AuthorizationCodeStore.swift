@@ -3,12 +3,18 @@ public protocol AuthorizationCodeStore: Sendable {
     func create(_ code: AuthorizationCodeRecord) async throws
     /// Spends the code in one atomic step: of two concurrent redemptions exactly one gets `.redeemed`.
     /// A code issued to another client is `.notFound` and stays untouched, so presenting a stolen code cannot burn it.
+    /// A second redemption marks the code replayed and returns what the first one recorded.
     func redeem(codeHash: String, clientID: String, now: Int64) async throws -> CodeRedemption
-    /// Records the access token issued from a redeemed code.
-    func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64) async throws
+    /// Records the access token issued from a redeemed code and starts its refresh family, in one transaction —
+    /// unless the code was replayed meanwhile: then nothing is recorded and the answer is `false`, so the first
+    /// redemption does not hand out tokens the replay could no longer revoke.
+    func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64, family: RefreshTokenRecord?) async throws -> Bool
+    /// Deletes codes that expired before `expiredBefore`.
+    func prune(expiredBefore: Int64) async throws
 }
 
-/// Refresh tokens and their families, keyed by the HMAC of the token.
+/// Refresh tokens and their families, keyed by the HMAC of the token. Revoking a family also revokes (by jti) the
+/// access tokens issued with its refresh tokens.
 public protocol RefreshTokenStore: Sendable {
     func create(_ token: RefreshTokenRecord) async throws
     /// Applies `RefreshTokenFamily` atomically. `makeNext` builds the replacement from the presented token (it may
@@ -25,4 +31,6 @@ public protocol RefreshTokenStore: Sendable {
     func revokeAll(userID: String, now: Int64) async throws
     /// Revokes every family a client holds for a user (the user revoked the client's approval).
     func revokeAll(userID: String, clientID: String, now: Int64) async throws
+    /// Deletes families past their absolute end, and tokens revoked before `revokedBefore`.
+    func prune(now: Int64, revokedBefore: Int64) async throws
 }

@@ -3,11 +3,16 @@ import Logging
 import ServiceLifecycle
 
 /// Removes rows that no longer matter, so tables do not grow without bound: revocations of access tokens that
-/// have expired anyway, and ended sessions. Harmless to run on every instance at once.
+/// have expired anyway, ended sessions, codes and refresh families. Harmless to run on every instance at once.
 struct MaintenanceService: Service {
     let revokedTokens: any RevokedTokenStore
     let sessions: any SessionStore
+    let codes: any AuthorizationCodeStore
+    let refreshTokens: any RefreshTokenStore
     let sessionIdleLifetime: Int64
+    /// How long a spent code is kept: as long as a family started from it can live, so a late replay still
+    /// revokes it.
+    let codeRetention: Int64
     let interval: Duration
     let logger: Logger
 
@@ -17,8 +22,11 @@ struct MaintenanceService: Service {
             do {
                 try await revokedTokens.prune(now: now)
                 try await sessions.prune(now: now, idleBefore: now - sessionIdleLifetime)
+                try await codes.prune(expiredBefore: now - codeRetention)
+                // A revoked token is kept a day, so its reuse is reported as revoked rather than unknown.
+                try await refreshTokens.prune(now: now, revokedBefore: now - 86400)
             } catch {
-                logger.warning("could not prune expired revocations and sessions; will retry", metadata: ["error": "\(error)"])
+                logger.warning("could not prune expired revocations, sessions, codes and refresh tokens; will retry", metadata: ["error": "\(error)"])
             }
             do {
                 let interval = self.interval

@@ -64,10 +64,22 @@ struct TokenService: Sendable {
                 resource: form.all("resource"), computeChallenge: PKCEChallenge.s256, constantTimeEquals: ConstantTime.equals
             )
             try await requireActiveUser(record.userID)
+            // Sign first, then record the jti and start the family in one transaction: a replay racing this request
+            // either sees what was recorded (and revokes it) or makes the recording fail (and nothing is handed out).
             var response = try issue(subject: record.userID, client: client, scopes: record.scopes, audience: audience, authTime: record.authTime)
-            try await codes.recordIssued(codeHash: codeHash, accessTokenID: response.tokenID, expiresAt: response.expiresAt)
+            var family: RefreshTokenRecord?
             if client.metadata.grantTypes.contains(.refreshToken) {
-                response.refreshToken = try await startFamily(record: record, codeHash: codeHash, client: client, now: time)
+                let token = RandomToken.generate(bytes: 32)
+                family = RefreshTokenRecord(
+                    tokenHash: hasher.hash(token), familyID: RandomToken.generate(bytes: 16), clientID: client.clientID, userID: record.userID,
+                    scopes: record.scopes, audience: record.audience, authTime: record.authTime, originCodeHash: codeHash,
+                    createdAt: time, expiresAt: time + lifetimes.refreshIdle, familyExpiresAt: time + lifetimes.refreshAbsolute,
+                    accessTokenID: response.tokenID, accessTokenExpiresAt: response.expiresAt
+                )
+                response.refreshToken = token
+            }
+            guard try await codes.recordIssued(codeHash: codeHash, accessTokenID: response.tokenID, expiresAt: response.expiresAt, family: family) else {
+                throw OAuthError(.invalidGrant, "The authorization code was already used; tokens issued from it are revoked")
             }
             return response
         }
@@ -85,6 +97,10 @@ struct TokenService: Sendable {
         let newToken = RandomToken.generate(bytes: 32)
         let newHash = hasher.hash(newToken)
         let idle = lifetimes.refreshIdle
+        // The access token's jti is chosen before the rotation commits, so the new refresh token records it and a
+        // later family revocation reaches this access token too.
+        let accessTokenID = RandomToken.generate(bytes: 16)
+        let accessTokenExpiresAt = time + accessTokenLifetime
         let outcome = try await refreshTokens.rotate(
             tokenHash: hasher.hash(presented), clientID: client.clientID, now: time, graceSeconds: lifetimes.refreshGrace
         ) { previous in
@@ -99,6 +115,8 @@ struct TokenService: Sendable {
             next.expiresAt = min(time + idle, previous.familyExpiresAt)
             next.rotatedAt = nil
             next.graceUsed = false
+            next.accessTokenID = accessTokenID
+            next.accessTokenExpiresAt = accessTokenExpiresAt
             return next
         }
         guard case .rotated(_, let next) = outcome else {
@@ -112,7 +130,10 @@ struct TokenService: Sendable {
         }
         let scopes = requestedScopes.isEmpty ? next.scopes : requestedScopes
         let audience = try AuthorizationCodeGrant.narrow(next.audience, to: requestedResources)
-        var response = try issue(subject: next.userID, client: client, scopes: scopes, audience: audience, authTime: next.authTime)
+        var response = try issue(
+            subject: next.userID, client: client, scopes: scopes, audience: audience, authTime: next.authTime,
+            tokenID: accessTokenID, issuedAt: time
+        )
         response.refreshToken = newToken
         return response
     }
@@ -124,24 +145,17 @@ struct TokenService: Sendable {
         }
     }
 
-    func startFamily(record: AuthorizationCodeRecord, codeHash: String, client: RegisteredClient, now time: Int64) async throws -> String {
-        let token = RandomToken.generate(bytes: 32)
-        try await refreshTokens.create(RefreshTokenRecord(
-            tokenHash: hasher.hash(token), familyID: RandomToken.generate(bytes: 16), clientID: client.clientID, userID: record.userID,
-            scopes: record.scopes, audience: record.audience, authTime: record.authTime, originCodeHash: codeHash,
-            createdAt: time, expiresAt: time + lifetimes.refreshIdle, familyExpiresAt: time + lifetimes.refreshAbsolute
-        ))
-        return token
-    }
-
-    func issue(subject: String, client: RegisteredClient, scopes: [String], audience: [String], authTime: Int64?) throws -> TokenResponse {
+    func issue(
+        subject: String, client: RegisteredClient, scopes: [String], audience: [String], authTime: Int64?,
+        tokenID: String = RandomToken.generate(bytes: 16), issuedAt: Int64? = nil
+    ) throws -> TokenResponse {
         // RFC 9068 §2.2: `aud` is required.
         guard !audience.isEmpty else { throw OAuthError.serverError(debug: "a grant without an audience reached issue()") }
-        let issuedAt = now()
+        let issuedAt = issuedAt ?? now()
         let scope = scopes.isEmpty ? nil : scopes.joined(separator: " ")
         let claims = AccessTokenClaims(
             issuer: issuer.url, subject: subject, audience: audience, clientID: client.clientID, scope: scope,
-            issuedAt: issuedAt, expiresAt: issuedAt + accessTokenLifetime, tokenID: RandomToken.generate(bytes: 16),
+            issuedAt: issuedAt, expiresAt: issuedAt + accessTokenLifetime, tokenID: tokenID,
             authTime: authTime
         )
         return TokenResponse(

@@ -22,3 +22,13 @@ CREATE TABLE consents (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, client_id, audience_key)
 );
+
+-- A replayed code is marked, so the redemption still in flight learns of it before it records what it issued.
+ALTER TABLE authorization_codes ADD COLUMN replayed_at BIGINT;
+
+-- The access token issued with each refresh token, so revoking a family also revokes those access tokens.
+ALTER TABLE refresh_tokens ADD COLUMN access_token_id TEXT;
+ALTER TABLE refresh_tokens ADD COLUMN access_token_expires_at BIGINT;
+
+CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+CREATE INDEX refresh_tokens_family_expiry ON refresh_tokens (family_expires_at);
