@@ -20,6 +20,7 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
         interval: .seconds(configuration.keyRefreshInterval),
         logger: runtime.logger
     ))
+    app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), logger: runtime.logger))
     app.addServices(MaintenanceService(
         revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,
         sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
@@ -70,7 +71,7 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
             clientCredentials: ClientCredentialsGrant(supportedScopes: configuration.scopes, resources: configuration.resources),
             codes: runtime.codes,
             refreshTokens: runtime.refreshTokens,
-            revoked: runtime.revokedTokens,
+            revocations: runtime.revocations,
             users: runtime.users,
             hasher: runtime.hasher,
             lifetimes: .init(
@@ -82,7 +83,7 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
             now: LatchkeyRuntime.now
         ),
         status: TokenStatusService(
-            authenticator: authenticator, codec: codec, revoked: runtime.revokedTokens,
+            authenticator: authenticator, verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations,
             refreshTokens: runtime.refreshTokens, hasher: runtime.hasher, now: LatchkeyRuntime.now
         )
     ).addRoutes(to: router)
@@ -105,7 +106,8 @@ func addBrowserRoutes(to router: Router<LatchkeyRequestContext>, runtime: Latchk
     let authorization = AuthorizationService(
         clients: runtime.clients,
         validator: AuthorizationRequestValidator(supportedScopes: configuration.scopes, resources: configuration.resources),
-        codes: runtime.codes, consents: runtime.consents, refreshTokens: runtime.refreshTokens, hasher: runtime.hasher,
+        codes: runtime.codes, consents: runtime.consents, refreshTokens: runtime.refreshTokens, revocations: runtime.revocations,
+        hasher: runtime.hasher,
         issuer: issuer, now: LatchkeyRuntime.now
     )
     AuthorizeController<LatchkeyRequestContext>(service: authorization, sessions: sessions, pages: pages, login: login).addRoutes(to: router)

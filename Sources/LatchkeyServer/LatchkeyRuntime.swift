@@ -10,6 +10,8 @@ public struct LatchkeyRuntime: Sendable {
     public let database: LatchkeyDatabase
     public let clients: any ClientStore
     public let revokedTokens: any RevokedTokenStore
+    /// The revoked jtis mirrored in memory (see `RevocationList`).
+    let revocations: RevocationList
     public let users: any UserStore
     public let codes: any AuthorizationCodeStore
     public let refreshTokens: any RefreshTokenStore
@@ -29,11 +31,15 @@ public struct LatchkeyRuntime: Sendable {
             let masterKey = try MasterKeyLoader.load(configuration, logger: logger)
             let signingKeys = SigningKeys(store: SQLSigningKeyStore(database: database), masterKey: masterKey)
             try await signingKeys.bootstrap(now: Self.now())
+            let revokedTokens = SQLRevokedTokenStore(database: database)
+            let revocations = RevocationList(store: revokedTokens)
+            try await revocations.sync(now: Self.now())
             return LatchkeyRuntime(
                 configuration: configuration,
                 database: database,
-                clients: SQLClientStore(database: database),
-                revokedTokens: SQLRevokedTokenStore(database: database),
+                clients: ClientCache(base: SQLClientStore(database: database), ttl: .seconds(configuration.clientCacheTTL)),
+                revokedTokens: revokedTokens,
+                revocations: revocations,
                 users: SQLUserStore(database: database),
                 codes: SQLAuthorizationCodeStore(database: database),
                 refreshTokens: SQLRefreshTokenStore(database: database),

@@ -101,8 +101,8 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
     /// Revokes the refresh tokens matching `condition` and, by jti, the unexpired access tokens issued with them.
     static func revoke(where condition: SQLQueryString, now: Int64, in db: any SQLDatabase) async throws {
         try await db.raw("""
-            INSERT INTO revoked_access_tokens (token_id, expires_at)
-            SELECT access_token_id, access_token_expires_at FROM refresh_tokens
+            INSERT INTO revoked_access_tokens (token_id, expires_at, revoked_at)
+            SELECT access_token_id, access_token_expires_at, \(bind: now) FROM refresh_tokens
             WHERE access_token_id IS NOT NULL AND access_token_expires_at > \(bind: now) AND revoked_at IS NULL AND \(condition)
             ON CONFLICT (token_id) DO NOTHING
             """).run()

@@ -84,10 +84,14 @@ struct SQLRevokedTokenStoreTests {
         try await withTestDatabase(engine) { databases in
             let store = SQLRevokedTokenStore(database: databases[0])
             #expect(try await !store.isRevoked(tokenID: "a"))
-            try await store.revoke(tokenID: "a", expiresAt: 100)
-            try await store.revoke(tokenID: "a", expiresAt: 100)
-            try await store.revoke(tokenID: "b", expiresAt: 200)
+            try await store.revoke(tokenID: "a", expiresAt: 100, now: 10)
+            try await store.revoke(tokenID: "a", expiresAt: 100, now: 11)
+            try await store.revoke(tokenID: "b", expiresAt: 200, now: 20)
             #expect(try await store.isRevoked(tokenID: "a"))
+            // What other instances mirror: unexpired revocations recorded since a time.
+            #expect(try await store.revoked(since: 0, now: 50) == ["a": 100, "b": 200])
+            #expect(try await store.revoked(since: 15, now: 50) == ["b": 200])
+            #expect(try await store.revoked(since: 0, now: 150) == ["b": 200])
             try await store.prune(now: 150)
             #expect(try await !store.isRevoked(tokenID: "a"))
             #expect(try await store.isRevoked(tokenID: "b"))

@@ -12,7 +12,7 @@ public struct LatchkeyConfiguration: Sendable {
         "refresh-token-idle-lifetime", "refresh-token-absolute-lifetime", "refresh-token-grace", "jwks-max-age", "key-refresh-interval", "log-level",
         "registration-initial-access-token", "registration-allowed-redirect-hosts", "registration-rate-limit",
         "registration-max-body-bytes", "session-idle-lifetime", "session-absolute-lifetime",
-        "login-failures-per-account", "login-failures-per-address",
+        "login-failures-per-account", "login-failures-per-address", "client-cache-ttl",
     ]
 
     public var issuer: Issuer
@@ -47,6 +47,8 @@ public struct LatchkeyConfiguration: Sendable {
     /// Failed logins allowed per username and per client IP in each 15-minute window; 0 disables.
     public var loginFailuresPerAccount: Int
     public var loginFailuresPerAddress: Int
+    /// Seconds an instance may keep using a client it read from the registry; 0 reads it on every request.
+    public var clientCacheTTL: Int
 
     public struct RegistrationSettings: Sendable {
         /// RFC 7591 §3: when set, `POST /register` requires `Authorization: Bearer <token>`.
@@ -139,6 +141,7 @@ public struct LatchkeyConfiguration: Sendable {
         self.sessionAbsoluteLifetime = try int("session-absolute-lifetime", 7 * 86400, range: 300...90 * 86400)
         self.loginFailuresPerAccount = try int("login-failures-per-account", 10, range: 0...10_000)
         self.loginFailuresPerAddress = try int("login-failures-per-address", 100, range: 0...1_000_000)
+        self.clientCacheTTL = try int("client-cache-ttl", 5, range: 0...300)
         let levelName = values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")

@@ -9,6 +9,7 @@ struct AuthorizationService: Sendable {
     let codes: any AuthorizationCodeStore
     let consents: any ConsentStore
     let refreshTokens: any RefreshTokenStore
+    let revocations: RevocationList
     let hasher: SecretHasher
     let issuer: Issuer
     let now: @Sendable () -> Int64
@@ -74,7 +75,9 @@ struct AuthorizationService: Sendable {
     /// account page actually cuts the client off (its access tokens expire within their lifetime).
     func revokeConsent(userID: String, clientID: String, audience: [String]) async throws -> Bool {
         let forgotten = try await consents.revoke(userID: userID, clientID: clientID, audience: audience)
-        try await refreshTokens.revokeAll(userID: userID, clientID: clientID, now: now())
+        let time = now()
+        try await refreshTokens.revokeAll(userID: userID, clientID: clientID, now: time)
+        try await revocations.sync(now: time)
         return forgotten
     }
 }

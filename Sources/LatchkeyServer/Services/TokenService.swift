@@ -10,7 +10,7 @@ struct TokenService: Sendable {
     let clientCredentials: ClientCredentialsGrant
     let codes: any AuthorizationCodeStore
     let refreshTokens: any RefreshTokenStore
-    let revoked: any RevokedTokenStore
+    let revocations: RevocationList
     let users: any UserStore
     let hasher: SecretHasher
     let lifetimes: Lifetimes
@@ -54,9 +54,10 @@ struct TokenService: Sendable {
             throw OAuthError(.invalidGrant, "The authorization code is invalid or expired")
         case .replayed(let record):
             if let jti = record.accessTokenID {
-                try await revoked.revoke(tokenID: jti, expiresAt: record.accessTokenExpiresAt ?? time + accessTokenLifetime)
+                try await revocations.revoke(tokenID: jti, expiresAt: record.accessTokenExpiresAt ?? time + accessTokenLifetime, now: time)
             }
             try await refreshTokens.revokeFamilies(originCodeHash: codeHash, now: time)
+            try await revocations.sync(now: time)
             throw OAuthError(.invalidGrant, "The authorization code was already used; tokens issued from it are revoked")
         case .redeemed(let record):
             let audience = try AuthorizationCodeGrant.check(

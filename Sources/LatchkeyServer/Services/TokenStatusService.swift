@@ -4,8 +4,8 @@ import LatchkeyCrypto
 /// Introspection (RFC 7662) and revocation (RFC 7009) of access tokens.
 struct TokenStatusService: Sendable {
     let authenticator: ClientAuthenticator
-    let codec: AccessTokenCodec
-    let revoked: any RevokedTokenStore
+    let verifier: VerifiedTokenCache
+    let revocations: RevocationList
     let refreshTokens: any RefreshTokenStore
     let hasher: SecretHasher
     let now: @Sendable () -> Int64
@@ -19,7 +19,7 @@ struct TokenStatusService: Sendable {
         let token = try form.require("token")
         // §2.2: anything not currently valid is simply inactive, with no detail on why.
         // A deleted client's tokens die with it.
-        guard let claims = codec.verify(token, now: now()), try await !revoked.isRevoked(tokenID: claims.tokenID),
+        guard let claims = verifier.verify(token, now: now()), try await !revocations.check(claims.tokenID),
               try await authenticator.store.client(id: claims.clientID) != nil
         else {
             return IntrospectionResponse(active: false)
@@ -33,9 +33,14 @@ struct TokenStatusService: Sendable {
         let token = try form.require("token")
         // §2.1: token_type_hint is only a hint; both kinds are looked up whatever it says.
         // A refresh token revokes its whole family (§2.1: "SHOULD also invalidate … the same authorization grant").
-        if try await refreshTokens.revokeFamily(tokenHash: hasher.hash(token), clientID: client.clientID, now: now()) { return }
-        guard let claims = codec.verify(token, now: now()), claims.clientID == client.clientID else { return }
-        try await revoked.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt)
+        let time = now()
+        if try await refreshTokens.revokeFamily(tokenHash: hasher.hash(token), clientID: client.clientID, now: time) {
+            // The family's access tokens were revoked in the store; take them into this instance's list now.
+            try await revocations.sync(now: time)
+            return
+        }
+        guard let claims = verifier.verify(token, now: time), claims.clientID == client.clientID else { return }
+        try await revocations.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt, now: time)
     }
 }
 

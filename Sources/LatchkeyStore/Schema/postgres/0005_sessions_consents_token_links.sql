@@ -32,3 +32,7 @@ ALTER TABLE refresh_tokens ADD COLUMN access_token_expires_at BIGINT;
 
 CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
 CREATE INDEX refresh_tokens_family_expiry ON refresh_tokens (family_expires_at);
+
+-- When a revocation was recorded, so every instance can mirror new revocations in memory (RevocationList).
+ALTER TABLE revoked_access_tokens ADD COLUMN revoked_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX revoked_access_tokens_revoked_at ON revoked_access_tokens (revoked_at);
