@@ -6,6 +6,7 @@ import NIOPosix
 import PostgresKit
 import SQLKit
 import SQLiteKit
+import Synchronization
 
 /// The one database handle the store uses, on SQLite or PostgreSQL.
 ///
@@ -19,6 +20,8 @@ public final class LatchkeyDatabase: Sendable {
     public let engine: Engine
     public let location: DatabaseLocation
     let connections: any ConnectionProvider
+    /// SQLite only: read-only work goes to other connections, so it never waits behind the one writer.
+    let readers: (any ConnectionProvider)?
     let logger: Logger
 
     /// Opens (and for SQLite creates) the database. Nothing is migrated here; see `Migrator`.
@@ -30,7 +33,8 @@ public final class LatchkeyDatabase: Sendable {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             self.engine = .sqlite
-            self.connections = SQLiteConnections(path: path, logger: logger, eventLoop: eventLoopGroup.next())
+            self.connections = SQLiteConnections(path: path, connections: 1, logger: logger)
+            self.readers = SQLiteConnections(path: path, connections: 2, logger: logger)
         case .postgres(let url):
             let configuration: SQLPostgresConfiguration
             do {
@@ -40,6 +44,7 @@ public final class LatchkeyDatabase: Sendable {
                 throw DatabaseError("the PostgreSQL URL \(location) is not valid; expected postgres://user:password@host:port/database")
             }
             self.engine = .postgres
+            self.readers = nil
             self.connections = PooledConnections(
                 pool: EventLoopGroupConnectionPool(
                     source: PostgresConnectionSource(sqlConfiguration: configuration),
@@ -56,6 +61,12 @@ public final class LatchkeyDatabase: Sendable {
     /// Runs `body` on one connection.
     public func withSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await connections.withConnection(body)
+    }
+
+    /// Runs `body`, which only reads, on one connection. On SQLite that is a reader connection (WAL lets it run
+    /// beside the writer and see everything committed); never use it for a read that decides a write.
+    public func withReadSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await (readers ?? connections).withConnection(body)
     }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
@@ -88,6 +99,7 @@ public final class LatchkeyDatabase: Sendable {
     }
 
     public func shutdown() async throws {
+        try await readers?.shutdown()
         try await connections.shutdown()
     }
 }
@@ -116,38 +128,137 @@ where Source.Connection: Sendable {
     }
 }
 
-/// SQLite's one writer, made explicit: one connection, on its own thread.
+/// SQLite connections, each a `SQLiteHandle` on an event loop thread of its own: the one writer, made explicit,
+/// or a few readers (WAL lets them read beside the writer).
 ///
-/// SQLite calls block a thread. With a shared thread pool, connections waiting in `busy_timeout` could
-/// occupy every thread while the lock holder waits for one to commit — a deadlock until the timeout.
-/// Queuing for the single connection in the pool instead costs nothing (each statement takes microseconds),
-/// and `busy_timeout` still covers other processes such as `latchkey keys rotate`.
-final class SQLiteConnections: ConnectionProvider, @unchecked Sendable {
-    // Invariant for @unchecked: every public method of EventLoopConnectionPool hops onto its event loop
-    // before touching state (async-kit asserts `inEventLoop` there); NIOThreadPool is thread-safe.
-    let threadPool: NIOThreadPool
-    let pool: EventLoopConnectionPool<SQLiteSource>
+/// A task using a connection runs on that connection's thread (a task executor preference), and statements run
+/// synchronously there: a transaction holds the connection only for the time SQLite works. Each connection has
+/// its own thread, so a connection waiting in `busy_timeout` (another process holds the write lock) blocks only
+/// itself — with a shared thread pool, waiting writers once occupied every thread while the lock holder needed
+/// one to commit: a deadlock until the timeout.
+final class SQLiteConnections: ConnectionProvider, Sendable {
+    /// One connection: its thread, its lock, and its handle once opened.
+    final class Slot: Sendable {
+        let group: MultiThreadedEventLoopGroup
+        let eventLoop: any EventLoop
+        let executor: EventLoopTaskExecutor
+        let lock = ConnectionLock()
+        /// Opened on first use, on the slot's thread, by the lock holder.
+        let handle = Mutex<SQLiteHandle?>(nil)
 
-    init(path: String, logger: Logger, eventLoop: any EventLoop) {
-        self.threadPool = NIOThreadPool(numberOfThreads: 1)
-        threadPool.start()
-        self.pool = EventLoopConnectionPool(
-            source: SQLiteSource(path: path, busyTimeoutMilliseconds: 5000, threadPool: threadPool),
-            maxConnections: 1,
-            requestTimeout: .seconds(30),
-            logger: logger,
-            on: eventLoop
-        )
+        init() {
+            self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.eventLoop = group.next()
+            self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        }
+    }
+
+    let path: String
+    let slots: [Slot]
+    let logger: Logger
+    let next = Mutex(0)
+    static let busyTimeoutMilliseconds = 5000
+
+    init(path: String, connections: Int, logger: Logger) {
+        self.path = path
+        self.logger = logger
+        self.slots = (0..<max(1, connections)).map { _ in Slot() }
     }
 
     func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let connection = try await pool.requestConnection().get()
-        defer { pool.releaseConnection(connection) }
-        return try await body(connection.sql(queryLogLevel: .trace))
+        let slot = slots.count == 1 ? slots[0] : slots[next.withLock { index in
+            defer { index = (index + 1) % slots.count }
+            return index
+        }]
+        return try await withTaskExecutorPreference(slot.executor) {
+            await slot.lock.acquire()
+            defer { slot.lock.release() }
+            let handle = try open(slot)
+            return try await body(SQLiteSyncDatabase(handle: handle, logger: logger, eventLoop: slot.eventLoop))
+        }
+    }
+
+    /// The slot's handle, opened and configured on first use.
+    ///
+    /// WAL lets readers proceed while one writer commits; `busy_timeout` makes a second writer (another process)
+    /// wait instead of failing at once; `synchronous = NORMAL` is durable across application crashes in WAL mode.
+    /// A 16 MiB page cache per connection (SQLite's default is 2 MiB) keeps the token tables' hot pages in memory:
+    /// their keys are random HMACs, so every lookup touches a different leaf.
+    func open(_ slot: Slot) throws -> SQLiteHandle {
+        if let handle = slot.handle.withLock({ $0 }) { return handle }
+        let handle = try SQLiteHandle(path: path)
+        do {
+            for pragma in [
+                "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA cache_size = -16384",
+                "PRAGMA temp_store = MEMORY",
+            ] {
+                try handle.run(pragma, []) { _ in }
+            }
+        } catch {
+            handle.close()
+            throw error
+        }
+        slot.handle.withLock { $0 = handle }
+        return handle
     }
 
     func shutdown() async throws {
-        try await pool.close().get()
-        try await threadPool.shutdownGracefully()
+        for slot in slots {
+            await withTaskExecutorPreference(slot.executor) {
+                await slot.lock.acquire()
+                defer { slot.lock.release() }
+                slot.handle.withLock { handle in
+                    handle?.close()
+                    handle = nil
+                }
+            }
+            try await slot.group.shutdownGracefully()
+        }
+    }
+}
+
+/// A first-come, first-served async lock: one task at a time uses a connection.
+final class ConnectionLock: Sendable {
+    struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let state = Mutex(State())
+
+    func acquire() async {
+        let free = state.withLock { state in
+            if state.held { return false }
+            state.held = true
+            return true
+        }
+        if free { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state in
+                if !state.held {
+                    state.held = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Hands the lock to the longest waiter, or frees it.
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else {
+                state.held = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }

@@ -46,17 +46,34 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
     }
 
     public func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64, family: RefreshTokenRecord?) async throws -> Bool {
-        try await database.withTransaction { db in
-            guard try await db.raw("""
-                UPDATE authorization_codes SET access_token_id = \(bind: accessTokenID), access_token_expires_at = \(bind: expiresAt)
-                WHERE code_hash = \(bind: codeHash) AND replayed_at IS NULL
-                RETURNING code_hash
-                """).first() != nil else {
+        if database.engine == .sqlite {
+            // One session on SQLite's single connection: nothing of this process runs between the two statements,
+            // and the family is inserted only if no other process marked the code replayed meanwhile.
+            return try await database.withSession { db in
+                guard try await Self.markIssued(codeHash: codeHash, accessTokenID: accessTokenID, expiresAt: expiresAt, in: db) else {
+                    return false
+                }
+                guard let family else { return true }
+                let replayed: SQLQueryString = "SELECT 1 FROM authorization_codes WHERE code_hash = \(bind: codeHash) AND replayed_at IS NOT NULL"
+                return try await SQLRefreshTokenStore.insert(family, into: db, unless: replayed)
+            }
+        }
+        return try await database.withTransaction { db in
+            guard try await Self.markIssued(codeHash: codeHash, accessTokenID: accessTokenID, expiresAt: expiresAt, in: db) else {
                 return false
             }
             if let family { try await SQLRefreshTokenStore.insert(family, into: db) }
             return true
         }
+    }
+
+    /// Records the issued access token on a code that was not replayed; `false` if it was.
+    static func markIssued(codeHash: String, accessTokenID: String, expiresAt: Int64, in db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("""
+            UPDATE authorization_codes SET access_token_id = \(bind: accessTokenID), access_token_expires_at = \(bind: expiresAt)
+            WHERE code_hash = \(bind: codeHash) AND replayed_at IS NULL
+            RETURNING code_hash
+            """).first() != nil
     }
 
     public func prune(expiredBefore: Int64) async throws {

@@ -22,7 +22,7 @@ public struct SQLClientStore: ClientStore {
     }
 
     public func client(id: String) async throws -> RegisteredClient? {
-        let row = try await database.withSession { db in
+        let row = try await database.withReadSession { db in
             try await db.raw("SELECT * FROM clients WHERE client_id = \(bind: id)").first()
         }
         return try row.map(Self.decode)
@@ -49,7 +49,7 @@ public struct SQLClientStore: ClientStore {
     }
 
     public func list(after cursor: String?, limit: Int) async throws -> [RegisteredClient] {
-        let rows = try await database.withSession { db in
+        let rows = try await database.withReadSession { db in
             try await db.raw("""
                 SELECT * FROM clients WHERE client_id > \(bind: cursor ?? "") ORDER BY client_id LIMIT \(bind: limit)
                 """).all()

@@ -12,7 +12,7 @@ public struct SQLConsentStore: ConsentStore {
 
     public func consent(userID: String, clientID: String, audience: [String]) async throws -> Consent? {
         let key = Consent.audienceKey(audience)
-        return try await database.withSession { db in
+        return try await database.withReadSession { db in
             try await db.raw("""
                 SELECT * FROM consents WHERE user_id = \(bind: userID) AND client_id = \(bind: clientID) AND audience_key = \(bind: key)
                 """).first()
@@ -46,7 +46,7 @@ public struct SQLConsentStore: ConsentStore {
     }
 
     public func list(userID: String) async throws -> [Consent] {
-        try await database.withSession { db in
+        try await database.withReadSession { db in
             try await db.raw("SELECT * FROM consents WHERE user_id = \(bind: userID) ORDER BY updated_at DESC, client_id").all()
         }.map(Self.decode)
     }

@@ -4,6 +4,12 @@ import SQLKit
 /// `RefreshTokenStore` over SQL. Rotation reads, decides and writes in one transaction with the row locked
 /// (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` holds the write lock), so a concurrent second use
 /// sees the first one's rotation.
+///
+/// On SQLite the common case — a current token, rotated normally — takes a shorter path: a compare-and-swap
+/// `UPDATE … RETURNING` claims the token and a conditional `INSERT` adds its successor, both in one session. The
+/// one SQLite connection keeps other requests of this process from running between them, and the `INSERT` is
+/// skipped if another process (`latchkey users disable`) revoked the family meanwhile. Everything else (grace,
+/// reuse, expiry, another client) falls through to the transaction.
 public struct SQLRefreshTokenStore: RefreshTokenStore {
     let database: LatchkeyDatabase
 
@@ -20,6 +26,11 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
     ) async throws -> RefreshRotation {
         let engine = database.engine
+        if engine == .sqlite, let rotated = try await rotateCurrent(
+            tokenHash: tokenHash, clientID: clientID, now: now, makeNext: makeNext
+        ) {
+            return rotated
+        }
         return try await database.withTransaction { db in
             if engine == .postgres {
                 // Lock the family before the row, in the same order as every family revocation, so a revocation
@@ -50,6 +61,35 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
                 try await Self.insert(next, into: db)
                 return .rotated(previous: token, next: next)
             }
+        }
+    }
+
+    /// The SQLite fast path; `nil` when the token is not current (the transaction then decides).
+    func rotateCurrent(
+        tokenHash: String, clientID: String, now: Int64, makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
+    ) async throws -> RefreshRotation? {
+        try await database.withSession { db in
+            guard let row = try await db.raw("""
+                UPDATE refresh_tokens SET rotated_at = \(bind: now)
+                WHERE token_hash = \(bind: tokenHash) AND client_id = \(bind: clientID) AND rotated_at IS NULL AND revoked_at IS NULL
+                    AND expires_at > \(bind: now) AND family_expires_at > \(bind: now)
+                RETURNING *
+                """).first() else {
+                return nil
+            }
+            var previous = try Self.decode(row)
+            previous.rotatedAt = nil
+            let next: RefreshTokenRecord
+            do {
+                next = try makeNext(previous)
+            } catch {
+                // A refused request (a widened scope) changes nothing.
+                try await db.raw("UPDATE refresh_tokens SET rotated_at = NULL WHERE token_hash = \(bind: tokenHash)").run()
+                throw error
+            }
+            let revoked: SQLQueryString = "SELECT 1 FROM refresh_tokens WHERE family_id = \(bind: previous.familyID) AND revoked_at IS NOT NULL"
+            guard try await Self.insert(next, into: db, unless: revoked) else { return .revoked }
+            return .rotated(previous: previous, next: next)
         }
     }
 
@@ -115,15 +155,24 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
     }
 
     static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase) async throws {
-        try await db.raw("""
+        _ = try await insert(token, into: db, unless: nil)
+    }
+
+    /// Inserts `token` unless the query `condition` finds a row; `false` when it did not insert.
+    static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase, unless condition: SQLQueryString?) async throws -> Bool {
+        var query: SQLQueryString = """
             INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, audience, auth_time, origin_code_hash,
                 created_at, expires_at, family_expires_at, rotated_at, grace_used, revoked_at, access_token_id, access_token_expires_at)
-            VALUES (\(bind: token.tokenHash), \(bind: token.familyID), \(bind: token.clientID), \(bind: token.userID),
+            SELECT \(bind: token.tokenHash), \(bind: token.familyID), \(bind: token.clientID), \(bind: token.userID),
                 \(bind: token.scopes.joined(separator: " ")), \(bind: token.audience.joined(separator: " ")), \(bind: token.authTime),
                 \(bind: token.originCodeHash), \(bind: token.createdAt), \(bind: token.expiresAt), \(bind: token.familyExpiresAt),
                 \(bind: token.rotatedAt), \(bind: token.graceUsed), \(bind: token.revokedAt), \(bind: token.accessTokenID),
-                \(bind: token.accessTokenExpiresAt))
-            """).run()
+                \(bind: token.accessTokenExpiresAt)
+            """
+        if let condition {
+            query = query + " WHERE NOT EXISTS (" + condition + ")"
+        }
+        return try await db.raw(query + " RETURNING token_hash").first() != nil
     }
 
     static func decode(_ row: any SQLRow) throws -> RefreshTokenRecord {

@@ -20,7 +20,7 @@ public struct SQLRevokedTokenStore: RevokedTokenStore {
     }
 
     public func revoked(since: Int64, now: Int64) async throws -> [String: Int64] {
-        let rows = try await database.withSession { db in
+        let rows = try await database.withReadSession { db in
             try await db.raw("""
                 SELECT token_id, expires_at FROM revoked_access_tokens WHERE revoked_at >= \(bind: since) AND expires_at > \(bind: now)
                 """).all()
@@ -33,7 +33,7 @@ public struct SQLRevokedTokenStore: RevokedTokenStore {
     }
 
     public func isRevoked(tokenID: String) async throws -> Bool {
-        try await database.withSession { db in
+        try await database.withReadSession { db in
             try await db.raw("SELECT token_id FROM revoked_access_tokens WHERE token_id = \(bind: tokenID)").first() != nil
         }
     }

@@ -20,7 +20,7 @@ public struct SQLSessionStore: SessionStore {
     }
 
     public func session(idHash: String) async throws -> BrowserSession? {
-        try await database.withSession { db in
+        try await database.withReadSession { db in
             try await db.raw("SELECT * FROM sessions WHERE id_hash = \(bind: idHash)").first()
         }.map(Self.decode)
     }

@@ -23,19 +23,19 @@ public struct SQLUserStore: UserStore {
     }
 
     public func user(id: String) async throws -> User? {
-        try await database.withSession { db in
+        try await database.withReadSession { db in
             try await db.raw("SELECT * FROM users WHERE user_id = \(bind: id)").first()
         }.map(Self.decode)
     }
 
     public func user(username: String) async throws -> User? {
-        try await database.withSession { db in
+        try await database.withReadSession { db in
             try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first()
         }.map(Self.decode)
     }
 
     public func list() async throws -> [User] {
-        try await database.withSession { db in
+        try await database.withReadSession { db in
             try await db.raw("SELECT * FROM users ORDER BY username").all()
         }.map(Self.decode)
     }
