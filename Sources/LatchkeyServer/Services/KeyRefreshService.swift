@@ -10,19 +10,9 @@ struct KeyRefreshService: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                // Graceful shutdown (SIGTERM) is not cancellation: end the wait as soon as it starts.
-                let interval = self.interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-            do {
-                try await signingKeys.reload(now: LatchkeyRuntime.now())
-            } catch {
-                logger.warning("could not reload signing keys; serving the previous set", metadata: ["error": "\(error)"])
-            }
+        await PeriodicWork.run(every: interval, immediately: false, logger: logger,
+                               failure: "could not reload signing keys; serving the previous set") {
+            try await signingKeys.reload(now: LatchkeyRuntime.now())
         }
     }
 }

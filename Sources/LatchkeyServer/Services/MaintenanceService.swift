@@ -17,23 +17,14 @@ struct MaintenanceService: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await PeriodicWork.run(every: interval, immediately: true, logger: logger,
+                               failure: "could not prune expired revocations, sessions, codes and refresh tokens; will retry") {
             let now = LatchkeyRuntime.now()
-            do {
-                try await revokedTokens.prune(now: now)
-                try await sessions.prune(now: now, idleBefore: now - sessionIdleLifetime)
-                try await codes.prune(expiredBefore: now - codeRetention)
-                // A revoked token is kept a day, so its reuse is reported as revoked rather than unknown.
-                try await refreshTokens.prune(now: now, revokedBefore: now - 86400)
-            } catch {
-                logger.warning("could not prune expired revocations, sessions, codes and refresh tokens; will retry", metadata: ["error": "\(error)"])
-            }
-            do {
-                let interval = self.interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+            try await revokedTokens.prune(now: now)
+            try await sessions.prune(now: now, idleBefore: now - sessionIdleLifetime)
+            try await codes.prune(expiredBefore: now - codeRetention)
+            // A revoked token is kept a day, so its reuse is reported as revoked rather than unknown.
+            try await refreshTokens.prune(now: now, revokedBefore: now - 86400)
         }
     }
 }

@@ -8,19 +8,10 @@ struct RevocationSyncService: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await revocations.sync(now: LatchkeyRuntime.now())
-            } catch {
-                // After a few failures the list reports itself stale and introspection reads the store directly.
-                logger.warning("could not sync revoked access tokens; will retry", metadata: ["error": "\(error)"])
-            }
-            do {
-                let interval = self.interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+        // After a few failures the list reports itself stale and introspection reads the store directly.
+        await PeriodicWork.run(every: interval, immediately: true, logger: logger,
+                               failure: "could not sync revoked access tokens; will retry") {
+            try await revocations.sync(now: LatchkeyRuntime.now())
         }
     }
 }
