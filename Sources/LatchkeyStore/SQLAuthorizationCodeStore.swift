@@ -14,10 +14,10 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
         try await database.withSession { db in
             try await db.raw("""
                 INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, scope, audience,
-                    auth_time, created_at, expires_at)
+                    auth_time, created_at, expires_at, redirect_uri_provided)
                 VALUES (\(bind: code.codeHash), \(bind: code.clientID), \(bind: code.userID), \(bind: code.redirectURI),
                     \(bind: code.codeChallenge), \(bind: code.scopes.joined(separator: " ")), \(bind: code.audience.joined(separator: " ")),
-                    \(bind: code.authTime), \(bind: code.createdAt), \(bind: code.expiresAt))
+                    \(bind: code.authTime), \(bind: code.createdAt), \(bind: code.expiresAt), \(bind: code.redirectURIProvided))
                 """).run()
         }
     }
@@ -46,19 +46,7 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
     }
 
     public func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64, family: RefreshTokenRecord?) async throws -> Bool {
-        if database.engine == .sqlite {
-            // One session on SQLite's single connection: nothing of this process runs between the two statements,
-            // and the family is inserted only if no other process marked the code replayed meanwhile.
-            return try await database.withSession { db in
-                guard try await Self.markIssued(codeHash: codeHash, accessTokenID: accessTokenID, expiresAt: expiresAt, in: db) else {
-                    return false
-                }
-                guard let family else { return true }
-                let replayed: SQLQueryString = "SELECT 1 FROM authorization_codes WHERE code_hash = \(bind: codeHash) AND replayed_at IS NOT NULL"
-                return try await SQLRefreshTokenStore.insert(family, into: db, unless: replayed)
-            }
-        }
-        return try await database.withTransaction { db in
+        try await database.withTransaction { db in
             guard try await Self.markIssued(codeHash: codeHash, accessTokenID: accessTokenID, expiresAt: expiresAt, in: db) else {
                 return false
             }
@@ -96,7 +84,8 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
             expiresAt: try row.decode(column: "expires_at", as: Int64.self),
             redeemedAt: try row.decode(column: "redeemed_at", as: Int64?.self),
             accessTokenID: try row.decode(column: "access_token_id", as: String?.self),
-            accessTokenExpiresAt: try row.decode(column: "access_token_expires_at", as: Int64?.self)
+            accessTokenExpiresAt: try row.decode(column: "access_token_expires_at", as: Int64?.self),
+            redirectURIProvided: try row.decode(column: "redirect_uri_provided", as: Bool.self)
         )
     }
 }

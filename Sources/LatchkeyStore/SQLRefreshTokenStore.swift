@@ -5,11 +5,9 @@ import SQLKit
 /// (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` holds the write lock), so a concurrent second use
 /// sees the first one's rotation.
 ///
-/// On SQLite the common case — a current token, rotated normally — takes a shorter path: a compare-and-swap
-/// `UPDATE … RETURNING` claims the token and a conditional `INSERT` adds its successor, both in one session. The
-/// one SQLite connection keeps other requests of this process from running between them, and the `INSERT` is
-/// skipped if another process (`latchkey users disable`) revoked the family meanwhile. Everything else (grace,
-/// reuse, expiry, another client) falls through to the transaction.
+/// On SQLite the common case — a current token, rotated normally — takes a shorter transaction: a
+/// compare-and-swap `UPDATE … RETURNING` claims the token and an `INSERT` adds its successor. Everything else
+/// (grace, reuse, expiry, another client) falls through to the read-decide-write transaction.
 public struct SQLRefreshTokenStore: RefreshTokenStore {
     let database: LatchkeyDatabase
 
@@ -64,11 +62,11 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         }
     }
 
-    /// The SQLite fast path; `nil` when the token is not current (the transaction then decides).
+    /// The SQLite fast path; `nil` when the token is not current (the full transaction then decides).
     func rotateCurrent(
         tokenHash: String, clientID: String, now: Int64, makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
     ) async throws -> RefreshRotation? {
-        try await database.withSession { db in
+        try await database.withTransaction { db in
             guard let row = try await db.raw("""
                 UPDATE refresh_tokens SET rotated_at = \(bind: now)
                 WHERE token_hash = \(bind: tokenHash) AND client_id = \(bind: clientID) AND rotated_at IS NULL AND revoked_at IS NULL
@@ -79,16 +77,9 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             }
             var previous = try Self.decode(row)
             previous.rotatedAt = nil
-            let next: RefreshTokenRecord
-            do {
-                next = try makeNext(previous)
-            } catch {
-                // A refused request (a widened scope) changes nothing.
-                try await db.raw("UPDATE refresh_tokens SET rotated_at = NULL WHERE token_hash = \(bind: tokenHash)").run()
-                throw error
-            }
-            let revoked: SQLQueryString = "SELECT 1 FROM refresh_tokens WHERE family_id = \(bind: previous.familyID) AND revoked_at IS NOT NULL"
-            guard try await Self.insert(next, into: db, unless: revoked) else { return .revoked }
+            // A refused request (a widened scope) throws here, and the transaction rolls the claim back.
+            let next = try makeNext(previous)
+            try await Self.insert(next, into: db)
             return .rotated(previous: previous, next: next)
         }
     }
@@ -155,24 +146,15 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
     }
 
     static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase) async throws {
-        _ = try await insert(token, into: db, unless: nil)
-    }
-
-    /// Inserts `token` unless the query `condition` finds a row; `false` when it did not insert.
-    static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase, unless condition: SQLQueryString?) async throws -> Bool {
-        var query: SQLQueryString = """
+        try await db.raw("""
             INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, audience, auth_time, origin_code_hash,
                 created_at, expires_at, family_expires_at, rotated_at, grace_used, revoked_at, access_token_id, access_token_expires_at)
-            SELECT \(bind: token.tokenHash), \(bind: token.familyID), \(bind: token.clientID), \(bind: token.userID),
+            VALUES (\(bind: token.tokenHash), \(bind: token.familyID), \(bind: token.clientID), \(bind: token.userID),
                 \(bind: token.scopes.joined(separator: " ")), \(bind: token.audience.joined(separator: " ")), \(bind: token.authTime),
                 \(bind: token.originCodeHash), \(bind: token.createdAt), \(bind: token.expiresAt), \(bind: token.familyExpiresAt),
                 \(bind: token.rotatedAt), \(bind: token.graceUsed), \(bind: token.revokedAt), \(bind: token.accessTokenID),
-                \(bind: token.accessTokenExpiresAt)
-            """
-        if let condition {
-            query = query + " WHERE NOT EXISTS (" + condition + ")"
-        }
-        return try await db.raw(query + " RETURNING token_hash").first() != nil
+                \(bind: token.accessTokenExpiresAt))
+            """).run()
     }
 
     static func decode(_ row: any SQLRow) throws -> RefreshTokenRecord {

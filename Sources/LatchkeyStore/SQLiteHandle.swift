@@ -74,10 +74,19 @@ final class SQLiteHandle: @unchecked Sendable {
         case .float(let double):
             return sqlite_nio_sqlite3_bind_double(statement, index, double)
         case .text(let text):
-            return sqlite_nio_sqlite3_bind_text(statement, index, text, -1, Self.transient)
+            // With its byte length: a NUL inside the text must not end it.
+            let bytes = Array(text.utf8)
+            // An empty buffer may have no base address, and SQLite reads a NULL pointer as SQL NULL.
+            guard !bytes.isEmpty else { return sqlite_nio_sqlite3_bind_text(statement, index, "", 0, Self.transient) }
+            return bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    sqlite_nio_sqlite3_bind_text64(statement, index, chars.baseAddress, UInt64(chars.count), Self.transient, UInt8(SQLITE_UTF8))
+                }
+            }
         case .blob(let buffer):
+            guard buffer.readableBytes > 0 else { return sqlite_nio_sqlite3_bind_zeroblob(statement, index, 0) }
             return buffer.withUnsafeReadableBytes { bytes in
-                sqlite_nio_sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
+                sqlite_nio_sqlite3_bind_blob64(statement, index, bytes.baseAddress, UInt64(bytes.count), Self.transient)
             }
         case .null:
             return sqlite_nio_sqlite3_bind_null(statement, index)
@@ -91,7 +100,9 @@ final class SQLiteHandle: @unchecked Sendable {
         case SQLITE_FLOAT:
             return .float(sqlite_nio_sqlite3_column_double(statement, index))
         case SQLITE_TEXT:
-            return .text(sqlite_nio_sqlite3_column_text(statement, index).map { String(cString: $0) } ?? "")
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            guard let text = sqlite_nio_sqlite3_column_text(statement, index) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
         case SQLITE_BLOB:
             let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
             var buffer = ByteBufferAllocator().buffer(capacity: count)

@@ -5,7 +5,7 @@ import Testing
 struct BrowserRulesTests {
     static func request(scopes: [String] = ["mcp:tools"], prompt: Set<AuthorizationRequest.Prompt> = []) -> AuthorizationRequest {
         AuthorizationRequest(
-            clientID: "c", redirectURI: "http://127.0.0.1/cb", state: nil, scopes: scopes, audience: ["https://r"],
+            clientID: "c", redirectURI: "http://127.0.0.1/cb", redirectURIProvided: true, state: nil, scopes: scopes, audience: ["https://r"],
             codeChallenge: "x", prompt: prompt
         )
     }

@@ -272,6 +272,53 @@ struct BrowserFlowTests {
         }
     }
 
+    @Test("Allow approves only what the page showed: a request that resolves differently is shown again")
+    func consentBinding() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let clientID = try await Self.setup(client, runtime)
+            let browser = TestBrowser(client)
+            let consent = try await Self.loginToConsent(browser, clientID, "&scope=mcp:tools")
+            let text = consent.text
+            let widened = try #require(TestBrowser.field("request", in: text)).replacingOccurrences(of: "scope=mcp:tools", with: "scope=mcp:tools%20mcp:prompts")
+            let response = try await browser.post("/authorize/decision", [
+                ("csrf_token", TestBrowser.field("csrf_token", in: text)!), ("request", widened),
+                ("request_binding", TestBrowser.field("request_binding", in: text)!), ("decision", "approve"),
+            ])
+            #expect(response.status == .ok)
+            #expect(response.location == nil)
+            #expect(response.text.contains("Allow access?") && response.text.contains("mcp:prompts"))
+            #expect(try await runtime.consents.list(userID: "id-alice").isEmpty)
+            // Approving the page now shown works, for what it shows.
+            let approved = try await browser.decide(response, "approve")
+            #expect(approved.redirectParameters["code"] != nil)
+            #expect(try await runtime.consents.list(userID: "id-alice").first?.scopes == ["mcp:tools", "mcp:prompts"])
+        }
+    }
+
+    @Test("a request without redirect_uri (one registered) needs none at the token endpoint, and a wrong one still fails")
+    func omittedRedirectURI() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let clientID = try await Self.setup(client, runtime)
+            let browser = TestBrowser(client)
+            let uri = "/authorize?response_type=code&client_id=\(clientID)&code_challenge=\(PKCEChallenge.s256(Self.verifier))&code_challenge_method=S256&state=s"
+            let approved = try await browser.decide(try await browser.get(try #require(try await browser.login(try await browser.get(uri)).location)), "approve")
+            #expect(approved.location?.hasPrefix(Self.redirect + "?code=") == true)
+            let code = try #require(approved.redirectParameters["code"])
+            let wrong = try await TokenEndpointTests.post(client, "/token",
+                "grant_type=authorization_code&code=\(code)&client_id=\(clientID)&code_verifier=\(Self.verifier)&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fother")
+            #expect(wrong.json["error"] as? String == "invalid_grant")
+            let approvedAgain = try await browser.get(uri)
+            let second = try #require(approvedAgain.redirectParameters["code"])
+            let token = try await TokenEndpointTests.post(client, "/token",
+                "grant_type=authorization_code&code=\(second)&client_id=\(clientID)&code_verifier=\(Self.verifier)")
+            #expect(token.status == .ok)
+        }
+    }
+
     @Test("the session id rotates at login, cookies are HttpOnly and SameSite=Lax, and logout ends the session")
     func sessionLifecycle() async throws {
         let app = TestApp(Self.settings)
@@ -346,6 +393,11 @@ struct BrowserFlowTests {
             // Another account from the same address still works (per-account limit).
             try await Self.createUser(runtime, "carol")
             #expect(try await browser.login(page, username: "carol").status == .seeOther)
+            // Names that are not valid usernames share one count: a NUL or junk suffix does not buy fresh guesses.
+            for suffix in ["\u{0}1", "\u{0}2", " x", "\u{0}3"] {
+                _ = try await browser.login(page, username: "carol" + suffix, password: "guess")
+            }
+            #expect(try await browser.login(page, username: "carol\u{0}4", password: "guess").status == .tooManyRequests)
         }
     }
 

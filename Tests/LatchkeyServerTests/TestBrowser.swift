@@ -63,7 +63,8 @@ final class TestBrowser: @unchecked Sendable {
     func decide(_ page: TestResponse, _ decision: String) async throws -> TestResponse {
         let text = page.text
         return try await post("/authorize/decision", [
-            ("csrf_token", Self.field("csrf_token", in: text) ?? ""), ("request", Self.field("request", in: text) ?? ""), ("decision", decision),
+            ("csrf_token", Self.field("csrf_token", in: text) ?? ""), ("request", Self.field("request", in: text) ?? ""),
+            ("request_binding", Self.field("request_binding", in: text) ?? ""), ("decision", decision),
         ])
     }
 }

@@ -17,9 +17,13 @@ public enum AuthorizationCodeGrant {
         // §4.1.3: "ensure that the authorization code was issued to the authenticated confidential client, or if
         // the client is public, ensure that the code was issued to client_id in the request".
         guard record.clientID == clientID else { throw invalidGrant("The code was issued to another client") }
-        // §4.1.3: redirect_uri must be identical to the one in the authorization request.
-        guard let redirectURI else { throw OAuthError.invalidRequest("The parameter 'redirect_uri' is required") }
-        guard redirectURI == record.redirectURI else { throw invalidGrant("redirect_uri does not match the authorization request") }
+        // §4.1.3: redirect_uri is required if the authorization request had it, and must then be identical.
+        if record.redirectURIProvided, redirectURI == nil {
+            throw OAuthError.invalidRequest("The parameter 'redirect_uri' is required")
+        }
+        if let redirectURI, redirectURI != record.redirectURI {
+            throw invalidGrant("redirect_uri does not match the authorization request")
+        }
         // RFC 7636 §4.6; a verifier without a stored challenge can't happen: every code stores one.
         guard let codeVerifier else { throw OAuthError.invalidRequest("The parameter 'code_verifier' is required") }
         guard PKCE.isValidVerifier(codeVerifier) else {

@@ -1,13 +1,24 @@
 /// A validated `GET /authorize` request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707, OAuth 2.1 §4.1.1).
 public struct AuthorizationRequest: Sendable, Equatable {
     public var clientID: String
-    /// Where the response goes: the URI as the client sent it (it matched a registered one).
+    /// Where the response goes: the URI as the client sent it (it matched a registered one), or the one
+    /// registered URI when the client sent none.
     public var redirectURI: String
+    /// Whether the request named `redirect_uri`; only then must the token request repeat it (RFC 6749 §4.1.3).
+    public var redirectURIProvided: Bool
     public var state: String?
     public var scopes: [String]
     public var audience: [String]
     public var codeChallenge: String
     public var prompt: Set<Prompt>
+
+    /// Everything the consent page shows and the code will carry, as one string: the consent form is bound to it,
+    /// so a request that resolves differently when Allow is pressed (the client's registration changed meanwhile)
+    /// is shown again instead of approved.
+    public var fingerprint: String {
+        [clientID, redirectURI, redirectURIProvided ? "1" : "0", state ?? "", scopes.joined(separator: " "),
+         audience.joined(separator: " "), codeChallenge].joined(separator: "\u{1F}")
+    }
 
     /// OpenID Connect Core §3.1.2.1 `prompt` values Latchkey honours.
     public enum Prompt: String, Sendable, Hashable {
@@ -39,6 +50,7 @@ public struct AuthorizationRequestValidator: Sendable {
         }
         let registered = client.metadata.redirectURIs
         let redirectURI: String
+        let redirectURIProvided = query["redirect_uri"] != nil
         if let sent = query["redirect_uri"] {
             guard registered.contains(where: { Self.matches(sent, registered: $0) }) else {
                 return .failure(.page(OAuthError.invalidRequest("The redirect_uri is not registered for this client")))
@@ -70,8 +82,8 @@ public struct AuthorizationRequestValidator: Sendable {
             let audience = try resources.audience(for: query.all("resource"))
             let scopes = try grantedScopes(query["scope"], client: client, audience: audience)
             return .success(AuthorizationRequest(
-                clientID: client.clientID, redirectURI: redirectURI, state: state, scopes: scopes, audience: audience,
-                codeChallenge: challenge, prompt: prompt
+                clientID: client.clientID, redirectURI: redirectURI, redirectURIProvided: redirectURIProvided, state: state,
+                scopes: scopes, audience: audience, codeChallenge: challenge, prompt: prompt
             ))
         } catch let error as OAuthError {
             return fail(error)

@@ -4,6 +4,8 @@ public struct AuthorizationCodeRecord: Sendable, Equatable {
     public var clientID: String
     public var userID: String
     public var redirectURI: String
+    /// Whether the authorization request named `redirect_uri` (then the token request must repeat it).
+    public var redirectURIProvided: Bool
     /// The S256 `code_challenge` (RFC 7636 §4.3).
     public var codeChallenge: String
     public var scopes: [String]
@@ -19,8 +21,9 @@ public struct AuthorizationCodeRecord: Sendable, Equatable {
     public init(
         codeHash: String, clientID: String, userID: String, redirectURI: String, codeChallenge: String,
         scopes: [String], audience: [String], authTime: Int64, createdAt: Int64, expiresAt: Int64,
-        redeemedAt: Int64? = nil, accessTokenID: String? = nil, accessTokenExpiresAt: Int64? = nil
+        redeemedAt: Int64? = nil, accessTokenID: String? = nil, accessTokenExpiresAt: Int64? = nil, redirectURIProvided: Bool = true
     ) {
+        self.redirectURIProvided = redirectURIProvided
         self.codeHash = codeHash
         self.clientID = clientID
         self.userID = userID

@@ -44,12 +44,15 @@ final class ClientCache: ClientStore {
     }
 
     func update(_ client: RegisteredClient, currentTokenHash: String) async throws -> Bool {
+        // Forget before and after: a read racing the write could otherwise cache the old client again.
         forget(client.clientID)
+        defer { forget(client.clientID) }
         return try await base.update(client, currentTokenHash: currentTokenHash)
     }
 
     func delete(id: String) async throws -> Bool {
         forget(id)
+        defer { forget(id) }
         return try await base.delete(id: id)
     }
 

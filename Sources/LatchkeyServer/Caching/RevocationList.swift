@@ -21,7 +21,7 @@ final class RevocationList: Sendable {
     let staleAfter: Duration
     let state = Mutex(State())
 
-    init(store: any RevokedTokenStore, overlap: Int64 = 10, staleAfter: Duration = .seconds(10)) {
+    init(store: any RevokedTokenStore, overlap: Int64 = 60, staleAfter: Duration = .seconds(10)) {
         self.store = store
         self.overlap = overlap
         self.staleAfter = staleAfter

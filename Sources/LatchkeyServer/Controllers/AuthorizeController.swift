@@ -1,5 +1,6 @@
 import Hummingbird
 import LatchkeyCore
+import LatchkeyCrypto
 
 /// `GET /authorize` (RFC 6749 §4.1.1) and the consent form's `POST /authorize/decision`.
 ///
@@ -62,7 +63,15 @@ struct AuthorizeController<Context: RequestContext> {
         switch try await service.validate(query: Substring(query)) {
         case .failure(let failure):
             return respond(to: failure, status: .seeOther)
-        case .success(let (authorization, _)):
+        case .success(let (authorization, client)):
+            let binding = sessions.consentBinding(
+                authorization, refreshTokens: client.metadata.grantTypes.contains(.refreshToken), session: current.session
+            )
+            guard let shown = form["request_binding"], ConstantTime.equals(shown, binding) else {
+                // The request resolves differently now than on the page (the client's registration changed):
+                // show what it would get now, and let the user decide again.
+                return consentPage(authorization, client: client, query: Substring(query), current: current)
+            }
             switch form["decision"] {
             case "approve":
                 return BrowserResponse.redirect(try await service.approve(authorization, session: current.session), status: .seeOther)
@@ -108,6 +117,9 @@ struct AuthorizeController<Context: RequestContext> {
             "consentPath": paths.consent,
             "csrf": sessions.csrfToken(for: current.session),
             "request": String(query),
+            "requestBinding": sessions.consentBinding(
+                authorization, refreshTokens: client.metadata.grantTypes.contains(.refreshToken), session: current.session
+            ),
         ]
         return pages.render("consent", values)
     }

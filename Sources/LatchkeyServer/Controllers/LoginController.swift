@@ -62,26 +62,27 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
                               error: "The sign-in form expired. Please try again.", status: .forbidden)
         }
         let typed = form["username"] ?? ""
-        let username = (try? User.normalizeUsername(typed)) ?? typed.lowercased()
+        // A name that is not a valid username is an unknown user: never looked up, and throttled under one key, so
+        // variants (case, a NUL, other junk) cannot each get a fresh count.
+        let username = try? User.normalizeUsername(typed)
         let time = now()
-        let accountKey = "account:" + username
+        let accountKey = "account:" + (username ?? "(invalid)")
         let addressKey = "address:" + address
-        if let wait = accountThrottle.blocked(accountKey, now: time) ?? addressThrottle.blocked(addressKey, now: time) {
+        if let wait = addressThrottle.begin(addressKey, now: time) ?? accountThrottle.begin(accountKey, now: time) {
             let minutes = max(1, (wait + 59) / 60)
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
                               username: typed, status: .tooManyRequests, retryAfter: wait)
         }
-        let user = try await users.user(username: username)
+        let user = try await username.asyncLookup { try await users.user(username: $0) }
         // Verify even for unknown users (against a decoy hash), so timing does not reveal which usernames exist.
         let valid = try await passwords.verify(form["password"] ?? "", hash: user?.passwordHash)
         guard valid, let user, !user.disabled else {
-            accountThrottle.recordFailure(accountKey, now: time)
-            addressThrottle.recordFailure(addressKey, now: time)
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Incorrect username or password.", username: typed, status: .unauthorized)
         }
-        accountThrottle.reset(accountKey)
+        accountThrottle.succeeded(accountKey, clear: true)
+        addressThrottle.succeeded(addressKey, clear: false)
         var response = BrowserResponse.redirect(returnTo, status: .seeOther)
         response.setCookie(try await sessions.start(user: user, replacing: request))
         return response
@@ -115,5 +116,13 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
               let client = try await clients.client(id: clientID)
         else { return nil }
         return BrowserResponse.displayName(client)
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// The user named by a valid username, or `nil` without a lookup when there is none.
+    func asyncLookup(_ find: (String) async throws -> User?) async throws -> User? {
+        guard let name = self else { return nil }
+        return try await find(name)
     }
 }

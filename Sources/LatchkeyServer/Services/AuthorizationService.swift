@@ -52,7 +52,7 @@ struct AuthorizationService: Sendable {
         try await codes.create(AuthorizationCodeRecord(
             codeHash: hasher.hash(code), clientID: request.clientID, userID: session.userID, redirectURI: request.redirectURI,
             codeChallenge: request.codeChallenge, scopes: request.scopes, audience: request.audience, authTime: session.authTime,
-            createdAt: time, expiresAt: time + codeLifetime
+            createdAt: time, expiresAt: time + codeLifetime, redirectURIProvided: request.redirectURIProvided
         ))
         return AuthorizationResponse.success(redirectURI: request.redirectURI, code: code, state: request.state, issuer: issuer.url)
     }

@@ -61,6 +61,11 @@ struct BrowserSessions: Sendable {
         hasher.hash("csrf-session:" + session.idHash)
     }
 
+    /// Binds a consent form to what it showed: the request's fingerprint and whether a refresh token comes with it.
+    func consentBinding(_ request: AuthorizationRequest, refreshTokens: Bool, session: BrowserSession) -> String {
+        hasher.hash("consent:" + session.idHash + "\u{1F}" + request.fingerprint + "\u{1F}" + (refreshTokens ? "1" : "0"))
+    }
+
     func checkCSRF(_ token: String?, session: BrowserSession) -> Bool {
         guard let token else { return false }
         return ConstantTime.equals(token, csrfToken(for: session))

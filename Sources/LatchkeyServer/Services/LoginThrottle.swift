@@ -3,7 +3,8 @@ import Synchronization
 /// Counts failed logins per key (an account, an IP address) in a sliding-enough fixed window, in memory on each
 /// instance: N instances allow up to N × limit guesses per window, still a hard cap on online guessing.
 ///
-/// Only failures count, and the check happens before the password is verified, so a blocked guesser learns
+/// Every attempt counts the moment it starts — before bcrypt, so a thousand parallel guesses cannot all pass the
+/// check while the first is still being verified — and a success takes its count back. A blocked guesser learns
 /// nothing and costs no bcrypt.
 final class LoginThrottle: Sendable {
     struct Window: Sendable {
@@ -21,30 +22,35 @@ final class LoginThrottle: Sendable {
         self.windows = Mutex([:])
     }
 
-    /// Seconds until `key` may try again, or `nil` when it may try now.
-    func blocked(_ key: String, now: Int64) -> Int? {
+    /// Starts an attempt for `key`: `nil` when it may go ahead (and is now counted), else the seconds to wait.
+    func begin(_ key: String, now: Int64) -> Int? {
         guard limit > 0 else { return nil }
         return windows.withLock { windows in
-            guard let window = windows[key], now - window.start < windowSeconds, window.failures >= limit else { return nil }
-            return Int(max(1, window.start + windowSeconds - now))
-        }
-    }
-
-    func recordFailure(_ key: String, now: Int64) {
-        guard limit > 0 else { return }
-        windows.withLock { windows in
             if windows.count > 100_000 {
+                // Bounded memory and work under address spraying: forget ended windows, and if that is not
+                // enough, everything (the limit is a brake, not a ledger).
                 windows = windows.filter { now - $0.value.start < windowSeconds }
+                if windows.count > 50_000 { windows.removeAll() }
             }
             var window = windows[key] ?? Window(start: now, failures: 0)
             if now - window.start >= windowSeconds { window = Window(start: now, failures: 0) }
+            guard window.failures < limit else { return Int(max(1, window.start + windowSeconds - now)) }
             window.failures += 1
             windows[key] = window
+            return nil
         }
     }
 
-    /// A successful login clears the account's count (not the IP's: one right password must not unlock spraying).
-    func reset(_ key: String) {
-        _ = windows.withLock { $0.removeValue(forKey: key) }
+    /// The attempt succeeded: the account's count is cleared; an address only gets this attempt back (one right
+    /// password must not unlock spraying from it).
+    func succeeded(_ key: String, clear: Bool) {
+        windows.withLock { windows in
+            if clear {
+                windows.removeValue(forKey: key)
+            } else if var window = windows[key], window.failures > 0 {
+                window.failures -= 1
+                windows[key] = window
+            }
+        }
     }
 }

@@ -121,12 +121,17 @@ struct TokenService: Sendable {
             return next
         }
         guard case .rotated(_, let next) = outcome else {
+            if outcome == .reuseDetected {
+                // The family's access tokens were revoked in the store: take them into this instance's list now.
+                try await revocations.sync(now: time)
+            }
             throw OAuthError(.invalidGrant, "The refresh token is invalid, expired or revoked")
         }
         do {
             try await requireActiveUser(next.userID)
         } catch {
             _ = try await refreshTokens.revokeFamily(tokenHash: newHash, clientID: client.clientID, now: time)
+            try await revocations.sync(now: time)
             throw error
         }
         let scopes = requestedScopes.isEmpty ? next.scopes : requestedScopes

@@ -25,6 +25,8 @@ CREATE TABLE consents (
 
 -- A replayed code is marked, so the redemption still in flight learns of it before it records what it issued.
 ALTER TABLE authorization_codes ADD COLUMN replayed_at BIGINT;
+-- Whether the authorization request named redirect_uri; only then must the token request repeat it.
+ALTER TABLE authorization_codes ADD COLUMN redirect_uri_provided BOOLEAN NOT NULL DEFAULT TRUE;
 
 -- The access token issued with each refresh token, so revoking a family also revokes those access tokens.
 ALTER TABLE refresh_tokens ADD COLUMN access_token_id TEXT;
