@@ -68,7 +68,8 @@ if status != 303:
     fail("POST /login", status, body)
 status, _, page = request("GET", authorize)
 status, headers, body = request("POST", "/authorize/decision", urllib.parse.urlencode({
-    "csrf_token": field(page, "csrf_token"), "request": field(page, "request"), "decision": "approve",
+    "csrf_token": field(page, "csrf_token"), "request": field(page, "request"),
+    "request_binding": field(page, "request_binding"), "decision": "approve",
 }))
 if status != 303:
     fail("POST /authorize/decision", status, body)

@@ -33,7 +33,8 @@ class FormBrowser:
         if response.status_code == 200:
             assert "Allow access?" in response.text, response.text
             response = self.client.post(self.absolute("/authorize/decision"), data={
-                "csrf_token": hidden(response.text, "csrf_token"), "request": hidden(response.text, "request"), "decision": decision,
+                "csrf_token": hidden(response.text, "csrf_token"), "request": hidden(response.text, "request"),
+                "request_binding": hidden(response.text, "request_binding"), "decision": decision,
             })
         assert response.status_code in (302, 303), f"{response.status_code}: {response.text[:500]}"
         location = response.headers["location"]
