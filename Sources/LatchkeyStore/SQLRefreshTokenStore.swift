@@ -43,7 +43,13 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
                 return .notFound
             }
             let token = try Self.decode(row)
-            switch RefreshTokenFamily.decide(token, clientID: clientID, now: now, graceSeconds: graceSeconds) {
+            var successorUsed = false
+            if token.rotatedAt != nil {
+                successorUsed = try await db.raw("""
+                    SELECT 1 AS used FROM refresh_tokens WHERE parent_hash = \(bind: tokenHash) AND rotated_at IS NOT NULL
+                    """).first() != nil
+            }
+            switch RefreshTokenFamily.decide(token, clientID: clientID, now: now, graceSeconds: graceSeconds, successorUsed: successorUsed) {
             case .reject(let outcome):
                 return outcome
             case .revokeFamily:
@@ -55,6 +61,7 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
                     try await db.raw("UPDATE refresh_tokens SET grace_used = \(bind: true) WHERE token_hash = \(bind: tokenHash)").run()
                 } else {
                     try await db.raw("UPDATE refresh_tokens SET rotated_at = \(bind: now) WHERE token_hash = \(bind: tokenHash)").run()
+                    try await Self.retireSiblings(of: token, now: now, in: db)
                 }
                 try await Self.insert(next, into: db)
                 return .rotated(previous: token, next: next)
@@ -79,21 +86,23 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             previous.rotatedAt = nil
             // A refused request (a widened scope) throws here, and the transaction rolls the claim back.
             let next = try makeNext(previous)
+            try await Self.retireSiblings(of: previous, now: now, in: db)
             try await Self.insert(next, into: db)
             return .rotated(previous: previous, next: next)
         }
     }
 
-    public func revokeFamily(tokenHash: String, clientID: String, now: Int64) async throws -> Bool {
+    public func revokeFamily(tokenHash: String, clientID: String, now: Int64) async throws -> FamilyRevocation {
         try await database.withTransaction { db in
             guard let row = try await db.raw("SELECT * FROM refresh_tokens WHERE token_hash = \(bind: tokenHash)").first() else {
-                return false
+                return .notFound
             }
             let token = try Self.decode(row)
-            guard token.clientID == clientID, token.revokedAt == nil else { return false }
+            guard token.clientID == clientID else { return .otherClient }
+            guard token.revokedAt == nil else { return .revoked }
             if database.engine == .postgres { try await Self.lockFamily(token.familyID, in: db) }
             try await Self.revokeFamily(token.familyID, now: now, in: db)
-            return true
+            return .revoked
         }
     }
 
@@ -125,6 +134,17 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         }
     }
 
+    /// A grace duplicate leaves two children of one token. When one of them is rotated, the others are marked
+    /// rotated with their grace spent, so presenting one later is reuse and revokes the family: at most one branch
+    /// stays live, and a thief's branch is detected as soon as either side moves on.
+    static func retireSiblings(of token: RefreshTokenRecord, now: Int64, in db: any SQLDatabase) async throws {
+        guard let parent = token.parentHash else { return }
+        try await db.raw("""
+            UPDATE refresh_tokens SET rotated_at = \(bind: now), grace_used = \(bind: true)
+            WHERE parent_hash = \(bind: parent) AND token_hash <> \(bind: token.tokenHash) AND rotated_at IS NULL
+            """).run()
+    }
+
     static func revokeFamily(_ familyID: String, now: Int64, in db: any SQLDatabase) async throws {
         try await revoke(where: "family_id = \(bind: familyID)", now: now, in: db)
     }
@@ -148,12 +168,13 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
     static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, audience, auth_time, origin_code_hash,
-                created_at, expires_at, family_expires_at, rotated_at, grace_used, revoked_at, access_token_id, access_token_expires_at)
+                created_at, expires_at, family_expires_at, rotated_at, grace_used, revoked_at, access_token_id, access_token_expires_at,
+                parent_hash)
             VALUES (\(bind: token.tokenHash), \(bind: token.familyID), \(bind: token.clientID), \(bind: token.userID),
                 \(bind: token.scopes.joined(separator: " ")), \(bind: token.audience.joined(separator: " ")), \(bind: token.authTime),
                 \(bind: token.originCodeHash), \(bind: token.createdAt), \(bind: token.expiresAt), \(bind: token.familyExpiresAt),
                 \(bind: token.rotatedAt), \(bind: token.graceUsed), \(bind: token.revokedAt), \(bind: token.accessTokenID),
-                \(bind: token.accessTokenExpiresAt))
+                \(bind: token.accessTokenExpiresAt), \(bind: token.parentHash))
             """).run()
     }
 
@@ -174,7 +195,8 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             graceUsed: try row.decode(column: "grace_used", as: Bool.self),
             revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
             accessTokenID: try row.decode(column: "access_token_id", as: String?.self),
-            accessTokenExpiresAt: try row.decode(column: "access_token_expires_at", as: Int64?.self)
+            accessTokenExpiresAt: try row.decode(column: "access_token_expires_at", as: Int64?.self),
+            parentHash: try row.decode(column: "parent_hash", as: String?.self)
         )
     }
 }

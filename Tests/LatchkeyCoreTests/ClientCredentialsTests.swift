@@ -14,6 +14,13 @@ struct ClientCredentialsTests {
         #expect(credentials.method == .clientSecretBasic)
     }
 
+    @Test("Basic halves that are not valid form-encoding are failed client authentication (401), not a bad request")
+    func badBasicEncoding() {
+        #expect(throws: OAuthError(.invalidClient, "The Basic credentials are not valid form-encoding", httpStatus: 401)) {
+            try ClientCredentials(authorization: Self.basicHeader("%ZZ", "x"), form: FormParameters())
+        }
+    }
+
     @Test("reads client_secret_post and public clients from the body")
     func body() throws {
         #expect(try ClientCredentials(authorization: nil, form: FormParameters(["client_id": "c", "client_secret": "s"])) == .post(clientID: "c", secret: "s"))

@@ -42,4 +42,10 @@ struct FormParametersTests {
     func malformed(text: String) {
         #expect(throws: OAuthError.self) { try FormParameters(parsing: Substring(text)) }
     }
+
+    @Test("a NUL in a name or value is invalid_request")
+    func nul() {
+        #expect(throws: OAuthError.self) { try FormParameters(parsing: "a=x%00y") }
+        #expect(throws: OAuthError.self) { try FormParameters(parsing: "a%00=1") }
+    }
 }

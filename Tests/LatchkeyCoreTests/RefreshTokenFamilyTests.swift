@@ -23,6 +23,11 @@ struct RefreshTokenFamilyTests {
         #expect(RefreshTokenFamily.decide(token, clientID: clientID, now: now, graceSeconds: 30) == expected)
     }
 
+    @Test("no grace once the successor has been used: the chain moved on, so this is a stolen token")
+    func successorUsed() {
+        #expect(RefreshTokenFamily.decide(Self.token(rotatedAt: 90), clientID: "c1", now: 100, graceSeconds: 30, successorUsed: true) == .revokeFamily)
+    }
+
     @Test("a grace window of zero never forgives reuse")
     func noGrace() {
         #expect(RefreshTokenFamily.decide(Self.token(rotatedAt: 100), clientID: "c1", now: 100, graceSeconds: 0) == .revokeFamily)

@@ -173,8 +173,10 @@ struct TokenEndpointTests {
 
             // A client must use its registered method (this one registered client_secret_post, not Basic).
             #expect(try await Self.post(client, "/revoke", "token=\(token)", authorization: resourceServer.basic).status == .unauthorized)
-            // Another client cannot revoke it (200, but it stays active).
-            #expect(try await Self.post(client, "/revoke", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)").status == .ok)
+            // Another client cannot revoke it: refused (RFC 7009 §2.1), and it stays active.
+            let foreign = try await Self.post(client, "/revoke", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)")
+            #expect(foreign.status == .badRequest)
+            #expect(foreign.json["error"] as? String == "unauthorized_client")
             #expect(try await introspect(token)["active"] as? Bool == true)
             // Its own client can; unknown tokens are fine too.
             #expect(try await Self.post(client, "/revoke", "token=\(token)&token_type_hint=access_token", authorization: worker.basic).status == .ok)

@@ -120,7 +120,35 @@ struct SQLRefreshTokenStoreTests {
             next.tokenHash = hash
             next.rotatedAt = nil
             next.graceUsed = false
+            next.parentHash = previous.tokenHash
             return next
+        }
+    }
+
+    @Test("no grace for a token whose successor was already used; the first sibling to move on retires the other", arguments: TestEngine.available)
+    func graceLimits(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { databases in
+            let store = SQLRefreshTokenStore(database: databases[0])
+            try await store.create(Self.token("t1"))
+            _ = try await store.rotate(tokenHash: "t1", clientID: "c1", now: 200, graceSeconds: 30, makeNext: Self.next("t2"))
+            _ = try await store.rotate(tokenHash: "t2", clientID: "c1", now: 201, graceSeconds: 30, makeNext: Self.next("t3"))
+            // t1 comes back inside its grace window, but t2 has moved on: a stolen token, not a concurrent twin.
+            #expect(try await store.rotate(tokenHash: "t1", clientID: "c1", now: 202, graceSeconds: 30, makeNext: Self.next("x")) == .reuseDetected)
+            #expect(try await store.rotate(tokenHash: "t3", clientID: "c1", now: 203, graceSeconds: 30, makeNext: Self.next("y")) == .revoked)
+
+            try await store.create(Self.token("s1", family: "fs"))
+            _ = try await store.rotate(tokenHash: "s1", clientID: "c1", now: 300, graceSeconds: 30, makeNext: Self.next("s2a"))
+            guard case .rotated = try await store.rotate(tokenHash: "s1", clientID: "c1", now: 301, graceSeconds: 30, makeNext: Self.next("s2b")) else {
+                Issue.record("the concurrent twin was refused")
+                return
+            }
+            // One branch moves on (much later, so no grace applies): the other branch is retired, and its use is reuse.
+            guard case .rotated = try await store.rotate(tokenHash: "s2b", clientID: "c1", now: 400, graceSeconds: 30, makeNext: Self.next("s3")) else {
+                Issue.record("the live branch could not rotate")
+                return
+            }
+            #expect(try await store.rotate(tokenHash: "s2a", clientID: "c1", now: 401, graceSeconds: 30, makeNext: Self.next("z")) == .reuseDetected)
+            #expect(try await store.rotate(tokenHash: "s3", clientID: "c1", now: 402, graceSeconds: 30, makeNext: Self.next("w")) == .revoked)
         }
     }
 
@@ -198,8 +226,9 @@ struct SQLRefreshTokenStoreTests {
             let store = SQLRefreshTokenStore(database: databases[0])
             try await store.create(Self.token("a", family: "fa", origin: "code-a"))
             try await store.create(Self.token("b", family: "fb", origin: "code-b"))
-            #expect(try await !store.revokeFamily(tokenHash: "a", clientID: "other", now: 200))
-            #expect(try await store.revokeFamily(tokenHash: "a", clientID: "c1", now: 200))
+            #expect(try await store.revokeFamily(tokenHash: "a", clientID: "other", now: 200) == .otherClient)
+            #expect(try await store.revokeFamily(tokenHash: "nope", clientID: "c1", now: 200) == .notFound)
+            #expect(try await store.revokeFamily(tokenHash: "a", clientID: "c1", now: 200) == .revoked)
             try await store.create(Self.token("u", family: "fu", origin: nil))
             try await store.revokeAll(userID: "u1", now: 200)
             #expect(try await store.rotate(tokenHash: "u", clientID: "c1", now: 201, graceSeconds: 30, makeNext: Self.next("z")) == .revoked)

@@ -14,8 +14,11 @@ struct SessionAndConsentStoreTests {
             try await store.create(BrowserSession(idHash: "h2", userID: "u1", authTime: 10, createdAt: 10, lastSeenAt: 10, expiresAt: 1000))
             try await store.create(BrowserSession(idHash: "h3", userID: "u2", authTime: 10, createdAt: 10, lastSeenAt: 10, expiresAt: 1000))
             #expect(try await store.session(idHash: "h1") == session)
-            // Text is bound with its length: a NUL does not cut a key short.
-            #expect(try await store.session(idHash: "h1\u{0}suffix") == nil)
+            if engine == .sqlite {
+                // Text is bound with its length: a NUL does not cut a key short. (PostgreSQL text cannot hold NUL;
+                // form input with one never reaches the store: FormParameters refuses it.)
+                #expect(try await store.session(idHash: "h1\u{0}suffix") == nil)
+            }
             try await store.touch(idHash: "h1", now: 50)
             #expect(try await store.session(idHash: "h1")?.lastSeenAt == 50)
             try await store.delete(idHash: "h1")

@@ -33,7 +33,6 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         // RFC 7009 §2.2.1
         public static let unsupportedTokenType = Code("unsupported_token_type")
         // Not RFC codes, but the same JSON shape keeps clients' error handling uniform.
-        public static let requestTooLarge = Code("request_too_large")
         public static let rateLimited = Code("rate_limited")
         public static let notFound = Code("not_found")
     }

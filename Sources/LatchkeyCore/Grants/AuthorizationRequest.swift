@@ -92,6 +92,26 @@ public struct AuthorizationRequestValidator: Sendable {
         }
     }
 
+    /// Where an error about a malformed request (a repeated parameter) may be sent: only when `client_id` and
+    /// `redirect_uri` themselves are unambiguous and valid for `client` (RFC 6749 §4.1.2.1), and `state` — which the
+    /// response must echo exactly — is not repeated.
+    public static func errorRedirect(for all: [String: [String]], client: RegisteredClient?) -> (redirectURI: String, state: String?)? {
+        guard let client, all["client_id"] == [client.clientID] else { return nil }
+        let registered = client.metadata.redirectURIs
+        let redirectURI: String
+        let sent = all["redirect_uri"]?.filter { !$0.isEmpty } ?? []
+        if sent.isEmpty {
+            guard registered.count == 1 else { return nil }
+            redirectURI = registered[0]
+        } else {
+            guard sent.count == 1, registered.contains(where: { matches(sent[0], registered: $0) }) else { return nil }
+            redirectURI = sent[0]
+        }
+        let states = all["state"] ?? []
+        guard states.count <= 1 else { return nil }
+        return (redirectURI, states.first.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
     /// Requested scopes must be ones the client may hold and the audience understands (`offline_access` is about
     /// the grant, not the resource); none requested means all of those.
     func grantedScopes(_ scope: String?, client: RegisteredClient, audience: [String]) throws -> [String] {
@@ -99,6 +119,10 @@ public struct AuthorizationRequestValidator: Sendable {
         let allowed = Scope.allowed(for: client, supported: supportedScopes)
             .filter { $0 == "offline_access" || (resourceScopes?.contains($0) ?? true) }
         let requested = try Scope.parse(scope)
+        if let resourceScopes, let other = requested.first(where: { $0 != "offline_access" && !resourceScopes.contains($0) }),
+           Scope.allowed(for: client, supported: supportedScopes).contains(other) {
+            throw OAuthError(.invalidScope, "scope '\(RedirectURIPolicy.excerpt(other))' is not offered by the requested resource")
+        }
         return requested.isEmpty ? allowed.filter { $0 != "offline_access" } : try Scope.require(requested, within: allowed)
     }
 

@@ -17,6 +17,8 @@ public struct RefreshTokenRecord: Sendable, Equatable {
     public var rotatedAt: Int64?
     public var graceUsed: Bool
     public var revokedAt: Int64?
+    /// The token this one was rotated from (nil for a family's first token).
+    public var parentHash: String?
     /// The access token issued together with this refresh token (its jti and exp), revoked with the family.
     public var accessTokenID: String?
     public var accessTokenExpiresAt: Int64?
@@ -25,8 +27,9 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         tokenHash: String, familyID: String, clientID: String, userID: String, scopes: [String], audience: [String],
         authTime: Int64, originCodeHash: String?, createdAt: Int64, expiresAt: Int64, familyExpiresAt: Int64,
         rotatedAt: Int64? = nil, graceUsed: Bool = false, revokedAt: Int64? = nil,
-        accessTokenID: String? = nil, accessTokenExpiresAt: Int64? = nil
+        accessTokenID: String? = nil, accessTokenExpiresAt: Int64? = nil, parentHash: String? = nil
     ) {
+        self.parentHash = parentHash
         self.tokenHash = tokenHash
         self.familyID = familyID
         self.clientID = clientID

@@ -36,6 +36,17 @@ public struct FormParameters: Sendable, Equatable {
         self.lists = lists
     }
 
+    /// Every value of every parameter, repeats included, for deciding how to report a request that `init(parsing:)`
+    /// refused. Still refuses bad encoding.
+    public static func allValues(parsing text: Substring) throws -> [String: [String]] {
+        var all: [String: [String]] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            all[try decode(parts[0]), default: []].append(parts.count == 2 ? try decode(parts[1]) : "")
+        }
+        return all
+    }
+
     public subscript(_ name: String) -> String? { values[name] }
 
     /// Every value of a repeatable parameter, in order.
@@ -68,6 +79,8 @@ public struct FormParameters: Sendable, Equatable {
         guard let string = String(validating: bytes, as: UTF8.self) else {
             throw OAuthError.invalidRequest("The request is not valid UTF-8")
         }
+        // No OAuth parameter holds a NUL, and PostgreSQL text cannot store one.
+        guard !bytes.contains(0) else { throw OAuthError.invalidRequest("The request contains a NUL character") }
         return string
     }
 

@@ -23,8 +23,8 @@ public protocol RefreshTokenStore: Sendable {
         tokenHash: String, clientID: String, now: Int64, graceSeconds: Int64,
         makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
     ) async throws -> RefreshRotation
-    /// Revokes the family of the token, if it belongs to `clientID`; `false` when there was nothing to revoke.
-    func revokeFamily(tokenHash: String, clientID: String, now: Int64) async throws -> Bool
+    /// Revokes the family of the token, if it belongs to `clientID`.
+    func revokeFamily(tokenHash: String, clientID: String, now: Int64) async throws -> FamilyRevocation
     /// Revokes every family started from a code (a replayed code).
     func revokeFamilies(originCodeHash: String, now: Int64) async throws
     /// Revokes every family of a user (disabled, or password changed).
@@ -33,4 +33,13 @@ public protocol RefreshTokenStore: Sendable {
     func revokeAll(userID: String, clientID: String, now: Int64) async throws
     /// Deletes families past their absolute end, and tokens revoked before `revokedBefore`.
     func prune(now: Int64, revokedBefore: Int64) async throws
+}
+
+/// What revoking a refresh token's family found.
+public enum FamilyRevocation: Sendable, Equatable {
+    /// The family is revoked now, or already was.
+    case revoked
+    /// The token belongs to another client: nothing changed.
+    case otherClient
+    case notFound
 }

@@ -38,8 +38,10 @@ public enum ClientCredentials: Sendable, Equatable {
                   let colon = text.firstIndex(of: ":")
             else { throw Self.invalidClient("The Basic credentials are malformed") }
             // RFC 6749 §2.3.1: both halves are application/x-www-form-urlencoded.
-            let id = try FormParameters.decode(text[..<colon])
-            let secret = try FormParameters.decode(text[text.index(after: colon)...])
+            // Undecodable halves are failed client authentication (401), like undecodable base64.
+            guard let id = try? FormParameters.decode(text[..<colon]),
+                  let secret = try? FormParameters.decode(text[text.index(after: colon)...])
+            else { throw Self.invalidClient("The Basic credentials are not valid form-encoding") }
             guard !id.isEmpty else { throw Self.invalidClient("The Basic credentials name no client") }
             guard bodySecret == nil else {
                 throw OAuthError.invalidRequest("Use one client authentication method: Basic or client_secret in the body, not both")

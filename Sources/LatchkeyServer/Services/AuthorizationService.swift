@@ -24,7 +24,12 @@ struct AuthorizationService: Sendable {
         do {
             parameters = try FormParameters(parsing: query, repeatable: Self.repeatable)
         } catch let error as OAuthError {
-            // Before the client is known, nothing may be redirected (§4.1.2.1).
+            // A repeated parameter (§3.1): redirect the error if client_id and redirect_uri are themselves sound,
+            // else show it on a page (§4.1.2.1).
+            if let all = try? FormParameters.allValues(parsing: query), let id = all["client_id"]?.first, id.utf8.count <= 128,
+               let target = AuthorizationRequestValidator.errorRedirect(for: all, client: try await clients.client(id: id)) {
+                return .failure(.redirect(error, redirectURI: target.redirectURI, state: target.state))
+            }
             return .failure(.page(error))
         }
         let client: RegisteredClient?

@@ -11,12 +11,12 @@ enum RequestBody {
             throw OAuthError(.invalidRequest, "The request body must be \(expected)", httpStatus: 415)
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
-            throw OAuthError(.requestTooLarge, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)
+            throw OAuthError(.invalidRequest, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)
         }
         do {
             return try await request.body.collect(upTo: maxBytes)
         } catch {
-            throw OAuthError(.requestTooLarge, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)
+            throw OAuthError(.invalidRequest, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)
         }
     }
 }

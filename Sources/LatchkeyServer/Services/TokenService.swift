@@ -118,6 +118,7 @@ struct TokenService: Sendable {
             next.graceUsed = false
             next.accessTokenID = accessTokenID
             next.accessTokenExpiresAt = accessTokenExpiresAt
+            next.parentHash = previous.tokenHash
             return next
         }
         guard case .rotated(_, let next) = outcome else {

@@ -27,21 +27,32 @@ struct TokenStatusService: Sendable {
         return IntrospectionResponse(claims: claims)
     }
 
-    /// RFC 7009 §2: revoking an unknown or foreign token is not an error, but a client may revoke only its own.
+    /// RFC 7009 §2: revoking an unknown, malformed or expired token is not an error (§2.2); another client's token is
+    /// refused with `unauthorized_client` and left alone (§2.1: "If this validation fails, the request is refused").
     func revoke(_ form: FormParameters, authorization: String?) async throws {
         let client = try await authenticator.authenticate(try ClientCredentials(authorization: authorization, form: form))
         let token = try form.require("token")
         // §2.1: token_type_hint is only a hint; both kinds are looked up whatever it says.
         // A refresh token revokes its whole family (§2.1: "SHOULD also invalidate … the same authorization grant").
         let time = now()
-        if try await refreshTokens.revokeFamily(tokenHash: hasher.hash(token), clientID: client.clientID, now: time) {
+        switch try await refreshTokens.revokeFamily(tokenHash: hasher.hash(token), clientID: client.clientID, now: time) {
+        case .revoked:
             // The family's access tokens were revoked in the store; take them into this instance's list now.
             try await revocations.sync(now: time)
             return
+        case .otherClient:
+            throw Self.notYours
+        case .notFound:
+            break
         }
-        guard let claims = verifier.verify(token, now: time), claims.clientID == client.clientID else { return }
+        guard let claims = verifier.verify(token, now: time) else { return }
+        guard claims.clientID == client.clientID else { throw Self.notYours }
         try await revocations.revoke(tokenID: claims.tokenID, expiresAt: claims.expiresAt, now: time)
     }
+}
+
+extension TokenStatusService {
+    static let notYours = OAuthError(.unauthorizedClient, "The token was not issued to this client")
 }
 
 /// RFC 7662 §2.2 response.

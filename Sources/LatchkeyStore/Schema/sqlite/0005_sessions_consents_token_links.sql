@@ -32,6 +32,10 @@ ALTER TABLE authorization_codes ADD COLUMN redirect_uri_provided BOOLEAN NOT NUL
 ALTER TABLE refresh_tokens ADD COLUMN access_token_id TEXT;
 ALTER TABLE refresh_tokens ADD COLUMN access_token_expires_at BIGINT;
 
+-- The token each was rotated from: a grace duplicate is refused once the successor was used, and the first of
+-- two sibling branches to be rotated retires the other.
+ALTER TABLE refresh_tokens ADD COLUMN parent_hash TEXT;
+CREATE INDEX refresh_tokens_parent ON refresh_tokens (parent_hash);
 CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
 CREATE INDEX refresh_tokens_family_expiry ON refresh_tokens (family_expires_at);
 
