@@ -88,6 +88,10 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         )
     ).addRoutes(to: router)
     try await addBrowserRoutes(to: router, runtime: runtime)
+    for path in ["/token", "/introspect", "/revoke", "/register"] {
+        MethodNotAllowed.add(to: router, path: issuer.path + path, allowed: [.post])
+    }
+    MethodNotAllowed.add(to: router, path: issuer.path + "/authorize", allowed: [.get])
     HealthController(database: runtime.database).addRoutes(to: router)
     return router
 }

@@ -461,6 +461,21 @@ struct BrowserFlowTests {
         }
     }
 
+    @Test("a wrong method gets 405 with Allow, not 404")
+    func methodNotAllowed() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let token = try await client.execute(uri: "/token", method: .get)
+            #expect(token.status == .methodNotAllowed)
+            #expect(token.headers[.allow] == "POST")
+            #expect(token.json["error"] as? String == "invalid_request")
+            let authorize = try await client.execute(uri: "/authorize", method: .post)
+            #expect(authorize.status == .methodNotAllowed)
+            #expect(authorize.headers[.allow] == "GET")
+        }
+    }
+
     @Test("pages load their stylesheet from the server, which the CSP allows")
     func stylesheet() async throws {
         let app = TestApp(Self.settings)
