@@ -11,12 +11,14 @@ let package = Package(
     products: [
         .executable(name: "latchkey", targets: ["latchkey"]),
         .library(name: "LatchkeyCore", targets: ["LatchkeyCore"]),
+        .library(name: "LatchkeyResource", targets: ["LatchkeyResource"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
@@ -72,6 +74,15 @@ let package = Package(
             resources: [.copy("Templates")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LatchkeyResource",
+            dependencies: [
+                "LatchkeyCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "latchkey",
             dependencies: [
@@ -105,6 +116,7 @@ let package = Package(
             name: "LatchkeyServerTests",
             dependencies: [
                 "LatchkeyServer",
+                "LatchkeyResource",
                 "LatchkeyCore",
                 "LatchkeyCrypto",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,0 +1,194 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LatchkeyCore
+import LatchkeyResource
+import LatchkeyServer
+import Synchronization
+import Testing
+
+/// `LatchkeyResource` against a real Latchkey (in-process): its tokens verify; forged, foreign, expired and
+/// mistyped ones do not; keys are fetched through RFC 8414 metadata and cached.
+struct ResourceVerifierTests {
+    static let resource = "https://mcp.example.com/mcp"
+    static let settings = ["resources": #"[{"uri":"https://mcp.example.com/mcp","name":"Demo"},{"uri":"https://other.example.com"}]"#]
+
+    /// Serves the verifier's fetches from the in-process Latchkey; counts them; can be switched off.
+    final class RouterKeySource: KeySource, @unchecked Sendable {
+        let client: any TestClientProtocol
+        let state = Mutex((fetches: 0, down: false))
+
+        init(_ client: any TestClientProtocol) { self.client = client }
+
+        var fetches: Int { state.withLock { $0.fetches } }
+        func setDown(_ down: Bool) { state.withLock { $0.down = down } }
+
+        func fetch(_ url: String) async throws -> (body: Data, maxAge: Int?) {
+            let down = state.withLock { state in
+                state.fetches += 1
+                return state.down
+            }
+            if down { throw TokenVerificationError.keysUnavailable("down") }
+            let path = String(url.dropFirst("http://127.0.0.1:8080".count))
+            let response = try await client.execute(uri: path, method: .get)
+            guard response.status == .ok else { throw TokenVerificationError.keysUnavailable("\(response.status)") }
+            return (Data(buffer: response.body), nil)
+        }
+    }
+
+    static func token(_ client: any TestClientProtocol, resource: String = resource) async throws -> String {
+        let worker = try await TokenEndpointTests.registerWorker(client)
+        let response = try await TokenEndpointTests.post(
+            client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(resource))", authorization: worker.basic
+        )
+        return try #require(response.json["access_token"] as? String)
+    }
+
+    static func verifier(_ source: any KeySource, resource: String = resource, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws -> TokenVerifier {
+        TokenVerifier(configuration: try .init(issuer: "http://127.0.0.1:8080", resource: resource, minimumRefetchInterval: .seconds(3600)), source: source, now: now)
+    }
+
+    @Test("a Latchkey token verifies, through metadata discovery and the JWKS, and repeats come from the cache")
+    func verifies() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let source = RouterKeySource(client)
+            let verifier = try Self.verifier(source)
+            let token = try await Self.token(client)
+            let verified = try await verifier.verify(token)
+            #expect(verified.audience == [Self.resource])
+            #expect(verified.scopes == ["mcp:tools", "mcp:resources"])
+            #expect(verified.subject == verified.clientID)
+            #expect(source.fetches == 2)  // metadata + JWKS
+            _ = try await verifier.verify(token)
+            _ = try await verifier.verify(try await Self.token(client))
+            #expect(source.fetches == 2)
+        }
+    }
+
+    @Test("refused: another audience, a forged signature, alg none or HS256, another typ, an unknown kid, expiry")
+    func refusals() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let source = RouterKeySource(client)
+            let token = try await Self.token(client)
+            let verifier = try Self.verifier(source)
+            await #expect(throws: TokenVerificationError.wrongAudience) {
+                try await Self.verifier(source, resource: "https://other.example.com").verify(token)
+            }
+            let parts = token.split(separator: ".").map(String.init)
+            let header = try #require(JSONSerialization.jsonObject(with: Self.decode(parts[0])) as? [String: String])
+            func reheader(_ change: ([String: String]) -> [String: String]) throws -> String {
+                let data = try JSONSerialization.data(withJSONObject: change(header))
+                return [Self.encode(data), parts[1], parts[2]].joined(separator: ".")
+            }
+            let signature = Array(Self.decode(parts[2]))
+            var flipped = signature
+            flipped[5] ^= 0x01
+            await #expect(throws: TokenVerificationError.badSignature) {
+                try await verifier.verify([parts[0], parts[1], Self.encode(Data(flipped))].joined(separator: "."))
+            }
+            await #expect(throws: TokenVerificationError.unsupportedAlgorithm("none")) {
+                try await verifier.verify(try reheader { var h = $0; h["alg"] = "none"; return h })
+            }
+            await #expect(throws: TokenVerificationError.unsupportedAlgorithm("HS256")) {
+                try await verifier.verify(try reheader { var h = $0; h["alg"] = "HS256"; return h })
+            }
+            await #expect(throws: TokenVerificationError.wrongType) {
+                try await verifier.verify(try reheader { var h = $0; h["typ"] = "JWT"; return h })
+            }
+            let before = source.fetches
+            await #expect(throws: TokenVerificationError.unknownKey) {
+                try await verifier.verify(try reheader { var h = $0; h["kid"] = "unknown"; return h })
+            }
+            await #expect(throws: TokenVerificationError.unknownKey) {
+                try await verifier.verify(try reheader { var h = $0; h["kid"] = "unknown-2"; return h })
+            }
+            #expect(source.fetches - before <= 2, "an unknown kid refetches at most once per interval")
+            await #expect(throws: TokenVerificationError.malformed) { try await verifier.verify("not.a-token") }
+            let later = try Self.verifier(source, now: { Int64(Date().timeIntervalSince1970) + 7200 })
+            await #expect(throws: TokenVerificationError.expired) { try await later.verify(token) }
+        }
+    }
+
+    @Test("cached keys keep working while the authorization server is unreachable")
+    func unreachable() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let source = RouterKeySource(client)
+            let verifier = try Self.verifier(source)
+            _ = try await verifier.verify(try await Self.token(client))
+            source.setDown(true)
+            let fresh = try await Self.token(client)
+            #expect(try await verifier.verify(fresh).audience == [Self.resource])
+            // A verifier that never got keys fails closed.
+            await #expect(throws: TokenVerificationError.self) { try await Self.verifier(source).verify(fresh) }
+        }
+    }
+
+    struct ResourceContext: BearerTokenRequestContext {
+        var coreContext: CoreRequestContextStorage
+        var accessToken: VerifiedToken?
+        init(source: ApplicationRequestContextSource) {
+            self.coreContext = .init(source: source)
+        }
+    }
+
+    @Test("the middleware: 401 with resource_metadata, invalid_token, 403 insufficient_scope, no tokens in the URL; RFC 9728 metadata")
+    func middleware() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let source = RouterKeySource(client)
+            let verifier = try Self.verifier(source)
+            let metadata = try ProtectedResourceMetadata(
+                resource: Self.resource, authorizationServer: "http://127.0.0.1:8080", scopesSupported: ["mcp:tools", "mcp:admin"],
+                resourceName: "Demo"
+            )
+            let router = Router(context: ResourceContext.self)
+            try metadata.addRoutes(to: router)
+            router.group("mcp").add(middleware: BearerTokenMiddleware(verifier: verifier, requiredScopes: ["mcp:tools"], resourceMetadataURL: metadata.metadataURL))
+                .get { _, context in context.accessToken?.subject ?? "none" }
+            router.group("admin").add(middleware: BearerTokenMiddleware(verifier: verifier, requiredScopes: ["mcp:admin"], resourceMetadataURL: metadata.metadataURL))
+                .get { _, _ in "admin" }
+            let token = try await Self.token(client)
+            try await Application(router: router).test(.router) { resource in
+                let bare = try await resource.execute(uri: "/mcp", method: .get)
+                #expect(bare.status == .unauthorized)
+                #expect(bare.headers[.wwwAuthenticate] == #"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools""#)
+                let bad = try await resource.execute(uri: "/mcp", method: .get, headers: [.authorization: "Bearer x.y.z"])
+                #expect(bad.status == .unauthorized)
+                #expect(bad.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+                let good = try await resource.execute(uri: "/mcp", method: .get, headers: [.authorization: "Bearer \(token)"])
+                #expect(good.status == .ok)
+                #expect(String(buffer: good.body) == TokenEndpointTests.claims(token)["sub"] as? String)
+                let forbidden = try await resource.execute(uri: "/admin", method: .get, headers: [.authorization: "Bearer \(token)"])
+                #expect(forbidden.status == .forbidden)
+                #expect(forbidden.headers[.wwwAuthenticate]?.contains(#"error="insufficient_scope""#) == true)
+                #expect(forbidden.headers[.wwwAuthenticate]?.contains(#"scope="mcp:admin""#) == true)
+                let inURL = try await resource.execute(uri: "/mcp?access_token=\(token)", method: .get)
+                #expect(inURL.status == .badRequest)
+                let document = try await resource.execute(uri: "/.well-known/oauth-protected-resource/mcp", method: .get)
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: document.body)) as? [String: Any])
+                #expect(json["resource"] as? String == Self.resource)
+                #expect(json["authorization_servers"] as? [String] == ["http://127.0.0.1:8080"])
+                #expect(json["bearer_methods_supported"] as? [String] == ["header"])
+                #expect(json["resource_name"] as? String == "Demo")
+            }
+        }
+    }
+
+    static func decode(_ text: String) -> Data {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)!
+    }
+
+    static func encode(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
