@@ -41,12 +41,7 @@ struct Users: AsyncParsableCommand {
             let name = try User.normalizeUsername(username)
             let password = try Users.readPassword(fromStdin: passwordStdin)
             try await options.withRuntime { runtime in
-                let now = LatchkeyRuntime.now()
-                let user = User(
-                    id: RandomToken.hex(bytes: 16), username: name, passwordHash: try await runtime.passwords.hash(password),
-                    disabled: false, createdAt: now, updatedAt: now
-                )
-                try await runtime.users.create(user)
+                let user = try await runtime.createUser(username: name, password: password)
                 print("created \(name) (id \(user.id))")
             }
         }
@@ -89,17 +84,7 @@ struct Users: AsyncParsableCommand {
     static func setDisabled(_ disabled: Bool, username: String, options: ConfigOptions) async throws {
         let name = try User.normalizeUsername(username)
         try await options.withRuntime { runtime in
-            guard try await runtime.users.setDisabled(username: name, disabled, now: LatchkeyRuntime.now()),
-                  let user = try await runtime.users.user(username: name)
-            else {
-                throw UserError.notFound(name)
-            }
-            // A disabled account's grants end now, not when its refresh tokens expire.
-            if disabled {
-                try await runtime.refreshTokens.revokeAll(userID: user.id, now: LatchkeyRuntime.now())
-                try await runtime.sessions.deleteAll(userID: user.id)
-                try await runtime.sessions.deleteAll(userID: user.id)
-            }
+            try await runtime.setUserDisabled(username: name, disabled)
             print("\(disabled ? "disabled" : "enabled") \(name)")
         }
     }
@@ -114,12 +99,7 @@ struct Users: AsyncParsableCommand {
             let name = try User.normalizeUsername(username)
             let password = try Users.readPassword(fromStdin: passwordStdin)
             try await options.withRuntime { runtime in
-                let hash = try await runtime.passwords.hash(password)
-                guard try await runtime.users.setPasswordHash(username: name, hash, now: LatchkeyRuntime.now()),
-                      let user = try await runtime.users.user(username: name)
-                else { throw UserError.notFound(name) }
-                // A new password ends the grants made under the old one.
-                try await runtime.refreshTokens.revokeAll(userID: user.id, now: LatchkeyRuntime.now())
+                try await runtime.setPassword(username: name, password)
                 print("password changed for \(name)")
             }
         }
