@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LatchkeyCore
 
 /// RFC 7636 §4.2 S256: `BASE64URL(SHA256(ASCII(code_verifier)))`.
 public enum PKCEChallenge {

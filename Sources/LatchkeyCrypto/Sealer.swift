@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LatchkeyCore
 
 /// AES-256-GCM envelope encryption for values at rest (DESIGN §4).
 ///

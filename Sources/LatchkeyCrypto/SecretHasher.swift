@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LatchkeyCore
 
 /// HMAC-SHA256 with the server pepper: how every bearer secret is stored (DESIGN §4).
 ///
