@@ -71,4 +71,23 @@ struct BrowserRulesTests {
         #expect(!Self.consent(["a"]).covers(["a", "b"]))
         #expect(Consent.audienceKey(["https://b", "https://a"]) == Consent.audienceKey(["https://a", "https://b"]))
     }
+
+    @Test("login returns only to this server's authorize request or account page", arguments: [
+        ("/auth/authorize?client_id=x", "/auth/authorize?client_id=x"),
+        ("/auth/account", "/auth/account"),
+        ("https://evil.example/", "/auth/account"),
+        ("//evil.example/auth/authorize?", "/auth/account"),
+        ("/auth/authorize", "/auth/account"),
+        ("/auth/authorize/../x", "/auth/account"),
+        ("/auth/account?x", "/auth/account"),
+        ("/auth/authorize?x\r\nSet-Cookie: a=b", "/auth/account"),
+    ])
+    func loginReturn(candidate: String, expected: String) {
+        #expect(LoginReturn(authorizePath: "/auth/authorize", accountPath: "/auth/account").target(candidate) == expected)
+    }
+
+    @Test("no return_to goes to the account page")
+    func loginReturnMissing() {
+        #expect(LoginReturn(authorizePath: "/authorize", accountPath: "/account").target(nil) == "/account")
+    }
 }

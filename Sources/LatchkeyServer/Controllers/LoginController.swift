@@ -74,7 +74,8 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
                               error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
                               username: typed, status: .tooManyRequests, retryAfter: wait)
         }
-        let user = try await username.asyncLookup { try await users.user(username: $0) }
+        var user: User?
+        if let username { user = try await users.user(username: username) }
         // Verify even for unknown users (against a decoy hash), so timing does not reveal which usernames exist.
         let valid = try await passwords.verify(form["password"] ?? "", hash: user?.passwordHash)
         guard valid, let user, !user.disabled else {
@@ -100,12 +101,8 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
         return response
     }
 
-    /// Only our own authorization and account pages: anything else would make login an open redirector.
     func safeReturn(_ candidate: String?) -> String {
-        guard let candidate, candidate.hasPrefix(paths.authorize + "?") || candidate == paths.account,
-              !candidate.contains("\r"), !candidate.contains("\n")
-        else { return paths.account }
-        return candidate
+        LoginReturn(authorizePath: paths.authorize, accountPath: paths.account).target(candidate)
     }
 
     /// The requesting client's name, for "to continue to …".
@@ -119,10 +116,3 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
     }
 }
 
-extension Optional where Wrapped == String {
-    /// The user named by a valid username, or `nil` without a lookup when there is none.
-    func asyncLookup(_ find: (String) async throws -> User?) async throws -> User? {
-        guard let name = self else { return nil }
-        return try await find(name)
-    }
-}
