@@ -350,6 +350,51 @@ struct BrowserFlowTests {
         }
     }
 
+    @Test("a session past its idle or absolute lifetime no longer counts as signed in")
+    func sessionExpiry() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let clientID = try await Self.setup(client, runtime)
+            let browser = TestBrowser(client)
+            _ = try await Self.loginToConsent(browser, clientID)
+            let hash = runtime.hasher.hash(try #require(browser.cookies["latchkey-session"]))
+            #expect(try await browser.get("/account").text.contains("Your approvals"))
+            // Idle: last seen longer ago than session-idle-lifetime (12 h).
+            try await runtime.sessions.touch(idHash: hash, now: LatchkeyRuntime.now() - 13 * 3600)
+            #expect(try await browser.get("/account").text.contains("Sign in"))
+
+            // Absolute: recently active, but past its end.
+            let value = String(repeating: "b", count: 43)
+            let now = LatchkeyRuntime.now()
+            try await runtime.sessions.create(BrowserSession(
+                idHash: runtime.hasher.hash(value), userID: "id-alice", authTime: now - 100, createdAt: now - 100, lastSeenAt: now,
+                expiresAt: now - 1
+            ))
+            browser.cookies["latchkey-session"] = value
+            #expect(try await browser.get("/account").text.contains("Sign in"))
+        }
+    }
+
+    @Test("failed logins from one address are limited across accounts")
+    func addressThrottle() async throws {
+        var settings = Self.settings
+        settings["login-failures-per-address"] = "3"
+        let app = TestApp(settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let clientID = try await Self.setup(client, runtime)
+            let browser = TestBrowser(client)
+            let page = try await browser.get(Self.authorizeURI(clientID))
+            for name in ["x1", "x2", "x3"] {
+                #expect(try await browser.login(page, username: name, password: "guess").status == .unauthorized)
+            }
+            let blocked = try await browser.login(page)
+            #expect(blocked.status == .tooManyRequests)
+            #expect(browser.cookies["latchkey-session"] == nil)
+        }
+    }
+
     @Test("on an https issuer the session cookie is Secure with the __Host- prefix")
     func secureCookies() async throws {
         var settings = Self.settings

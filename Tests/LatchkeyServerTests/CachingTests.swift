@@ -112,4 +112,17 @@ struct CachingTests {
         _ = try await off.client(id: "c")
         #expect(base.reads == 6)
     }
+
+    @Test("a cached client is read again once its TTL has passed")
+    func clientCacheExpiry() async throws {
+        let base = CountingClientStore()
+        let cache = ClientCache(base: base, ttl: .milliseconds(20))
+        try await cache.create(Self.client("a"))
+        _ = try await cache.client(id: "a")
+        _ = try await cache.client(id: "a")
+        #expect(base.reads == 1)
+        try await Task.sleep(for: .milliseconds(40))
+        _ = try await cache.client(id: "a")
+        #expect(base.reads == 2)
+    }
 }

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LatchkeyCore
-import LatchkeyResource
+@testable import LatchkeyResource
 import LatchkeyServer
 import Synchronization
 import Testing
@@ -190,5 +190,16 @@ struct ResourceVerifierTests {
 
     static func encode(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// How the verifier reads `Cache-Control` on the JWKS.
+struct CacheControlTests {
+    @Test("max-age is read; no-store and no-cache mean zero; anything else is no answer", arguments: [
+        ("public, max-age=300", 300), ("max-age=\"60\"", 60), ("MAX-AGE=5, public", 5), ("no-store", 0),
+        ("no-cache, max-age=300", 0), ("public", nil), ("max-age=abc", nil),
+    ] as [(String, Int?)])
+    func maxAge(value: String, expected: Int?) {
+        #expect(CacheControl.maxAge(value) == expected)
     }
 }
