@@ -50,11 +50,8 @@ public struct BearerTokenMiddleware<Context: BearerTokenRequestContext>: RouterM
     }
 
     func challenge(_ status: HTTPResponse.Status, error: String?, description: String?) -> Response {
-        var parameters = [#"resource_metadata="\#(resourceMetadataURL)""#]
-        if let error { parameters.append(#"error="\#(error)""#) }
-        if let description { parameters.append(#"error_description="\#(description)""#) }
-        if !requiredScopes.isEmpty { parameters.append(#"scope="\#(requiredScopes.joined(separator: " "))""#) }
-        return Response(status: status, headers: [.wwwAuthenticate: "Bearer " + parameters.joined(separator: ", "), .cacheControl: "no-store"])
+        BearerChallenge(resourceMetadataURL: resourceMetadataURL, error: error, errorDescription: description, scopes: requiredScopes)
+            .response(status)
     }
 
     /// `Bearer <token>`, the scheme case-insensitive (RFC 6750 §2.1, RFC 9110 §11.1).

@@ -10,12 +10,15 @@ public protocol KeySource: Sendable {
     func fetch(_ url: String) async throws -> (body: Data, maxAge: Int?)
 }
 
-/// Fetches with `URLSession`, no redirects followed, a short timeout, and a size cap.
+/// Fetches with `URLSession` (the shared one unless given another), a short timeout, and a size cap. The body must be
+/// a `200`; the metadata must name the configured issuer, which is what ties the keys to it.
 public struct URLSessionKeySource: KeySource {
+    public let session: URLSession
     public let timeout: TimeInterval
     public let maxBytes: Int
 
-    public init(timeout: TimeInterval = 5, maxBytes: Int = 256 * 1024) {
+    public init(session: URLSession = .shared, timeout: TimeInterval = 5, maxBytes: Int = 256 * 1024) {
+        self.session = session
         self.timeout = timeout
         self.maxBytes = maxBytes
     }
@@ -26,7 +29,7 @@ public struct URLSessionKeySource: KeySource {
         }
         var request = URLRequest(url: target, timeoutInterval: timeout)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await session.data(for: request)
         guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
             throw TokenVerificationError.keysUnavailable("\(url) did not answer 200")
         }

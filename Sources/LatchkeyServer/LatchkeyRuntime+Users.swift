@@ -59,3 +59,21 @@ extension LatchkeyRuntime {
         return password
     }
 }
+
+extension LatchkeyRuntime {
+    /// `latchkey demo` only: gives the user `demo` a new random password (creating the user if missing) and returns
+    /// it, so every run can print a password that works. Setting it ends the previous run's grants and sessions.
+    /// Refused outside development mode.
+    public func resetDemoUserPassword() async throws -> String {
+        guard configuration.dev, !configuration.production else {
+            throw ConfigurationError("the demo user exists only in development mode (--dev on a loopback issuer)")
+        }
+        let password = RandomToken.generate(bytes: 12)
+        if try await users.user(username: "demo") == nil {
+            try await createUser(username: "demo", password: password)
+        } else {
+            try await setPassword(username: "demo", password)
+        }
+        return password
+    }
+}

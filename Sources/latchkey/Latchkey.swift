@@ -10,7 +10,7 @@ struct Latchkey: AsyncParsableCommand {
             Run `latchkey serve` to start on http://127.0.0.1:8080 with a SQLite database in ./latchkey-data.
             Settings come from flags, then LATCHKEY_* environment variables, then --config; see docs/configuration.md.
             """,
-        subcommands: [Serve.self, Migrate.self, Users.self, Clients.self, Keys.self],
+        subcommands: [Serve.self, Demo.self, Migrate.self, Users.self, Clients.self, Keys.self],
         defaultSubcommand: nil
     )
 }

@@ -1,0 +1,38 @@
+import Hummingbird
+import LatchkeyResource
+import Logging
+
+/// Builds the demo MCP server: `/mcp` and `GET /whoami` behind Latchkey tokens, and its RFC 9728 metadata.
+public func buildDemoApplication(
+    configuration: DemoConfiguration, verifier: TokenVerifier, logger: Logger
+) throws -> some ApplicationProtocol {
+    Application(
+        router: try buildDemoRouter(configuration: configuration, verifier: verifier, logger: logger),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        logger: logger
+    )
+}
+
+/// The demo's routes, separate from the server so tests drive them in-process.
+public func buildDemoRouter(
+    configuration: DemoConfiguration, verifier: TokenVerifier, notebook: Notebook = Notebook(), logger: Logger
+) throws -> Router<DemoRequestContext> {
+    let router = Router(context: DemoRequestContext.self)
+    try configuration.metadata.addRoutes(to: router)
+    let endpoint = MCPEndpoint(configuration: configuration, tools: DemoTools(notebook: notebook), logger: logger)
+    router.group()
+        .add(middleware: BearerTokenMiddleware(
+            verifier: verifier, requiredScopes: [DemoConfiguration.toolsScope], resourceMetadataURL: configuration.metadataURL
+        ))
+        // A trivial protected route: what a token says, as JSON. Also what the middleware benchmark calls.
+        .get("/whoami") { _, context -> EditedResponse<WhoAmI> in
+            guard let token = context.accessToken else { throw HTTPError(.unauthorized) }
+            return EditedResponse(headers: [.cacheControl: "no-store"], response: WhoAmI(token))
+        }
+        .on(RouterPath(configuration.mcpPath), method: .post, use: endpoint.handle)
+        .on(RouterPath(configuration.mcpPath), method: .get, use: endpoint.handle)
+        .on(RouterPath(configuration.mcpPath), method: .delete, use: endpoint.handle)
+    return router
+}
+
+extension WhoAmI: ResponseEncodable {}

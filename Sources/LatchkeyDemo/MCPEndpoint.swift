@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LatchkeyResource
+import Logging
+import MCP
+
+/// `/mcp`: Streamable HTTP (MCP 2025-06-18 and later) without sessions, behind `BearerTokenMiddleware`.
+///
+/// Each POST gets its own MCP `Server` on a `StatelessHTTPServerTransport`, with tool handlers that close over that
+/// request's verified token: a shared server would mix clients (the transport matches answers by JSON-RPC id, which
+/// every client starts at 0) and would refuse a second `initialize`. GET (a server-to-client stream) and DELETE
+/// (ending a session) are answered `405`, which the spec allows for a server without them.
+struct MCPEndpoint: Sendable {
+    static let maxBodyBytes = 1 << 20
+
+    let configuration: DemoConfiguration
+    let tools: DemoTools
+    let logger: Logger
+
+    func handle(_ request: Request, context: DemoRequestContext) async throws -> Response {
+        guard let token = context.accessToken else { throw HTTPError(.unauthorized) }
+        let body = Data(buffer: try await request.body.collect(upTo: Self.maxBodyBytes))
+        let required = StepUp.requiredScopes(forBody: body)
+        if !token.hasScopes(required) {
+            return BearerChallenge(
+                resourceMetadataURL: configuration.metadataURL, error: "insufficient_scope",
+                errorDescription: "This tool needs the scopes \(required.joined(separator: " "))", scopes: required
+            ).response(.forbidden)
+        }
+        let server = Server(
+            name: "latchkey-demo", version: "1.0.0", title: "Latchkey demo",
+            instructions: "A demo MCP server protected by Latchkey. Try whoami, then write_note to see a scope step-up.",
+            capabilities: .init(tools: .init(listChanged: false))
+        )
+        let tools = self.tools
+        await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: DemoTools.entries.map(\.tool)) }
+        await server.withMethodHandler(CallTool.self) { parameters in try tools.call(parameters, token: token) }
+        let transport = StatelessHTTPServerTransport(
+            validationPipeline: StandardValidationPipeline(validators: [
+                OriginValidator(allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins),
+                AcceptHeaderValidator(mode: .jsonOnly),
+                ContentTypeValidator(),
+                ProtocolVersionValidator(),
+            ]),
+            logger: logger
+        )
+        try await server.start(transport: transport)
+        let answer = await transport.handleRequest(Self.mcpRequest(request, body: body))
+        await server.stop()
+        return Self.response(answer)
+    }
+
+    /// The SDK's framework-neutral request. HTTP/1.1's `Host` is `:authority` in HTTPTypes; the SDK wants `Host`.
+    static func mcpRequest(_ request: Request, body: Data) -> MCP.HTTPRequest {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName] = headers[field.name.canonicalName].map { $0 + ", " + field.value } ?? field.value
+        }
+        if let authority = request.head.authority { headers["host"] = authority }
+        return MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: body.isEmpty ? nil : body, path: request.uri.path)
+    }
+
+    static func response(_ answer: MCP.HTTPResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { headers[name] = value }
+        }
+        headers[.cacheControl] = "no-store"
+        let status = HTTPResponse.Status(code: answer.statusCode)
+        switch answer {
+        case .stream(let stream, _):
+            return Response(status: status, headers: headers, body: ResponseBody { writer in
+                for try await chunk in stream { try await writer.write(ByteBuffer(data: chunk)) }
+                try await writer.finish(nil)
+            })
+        default:
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: answer.bodyData ?? Data())))
+        }
+    }
+}
