@@ -5,6 +5,7 @@ metadata and checks tokens through Latchkey's introspection endpoint.
 import base64
 import json
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -170,3 +171,54 @@ def latchkey(resource_server):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+class Demo:
+    def __init__(self, issuer: str, mcp_url: str, password: str, data_dir: str):
+        self.issuer = issuer
+        self.mcp_url = mcp_url
+        self.password = password
+        self.data_dir = data_dir
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """`latchkey demo` as a newcomer runs it: Latchkey and the demo MCP server, the password read from its output."""
+    binary = latchkey_binary()
+    data_dir = tempfile.mkdtemp(prefix="latchkey-demo-")
+    port, mcp_port = free_port(), free_port()
+    log = open(os.path.join(data_dir, "demo.log"), "w")
+    process = subprocess.Popen(
+        [binary, "demo", "--port", str(port), "--mcp-port", str(mcp_port), "--data-dir", data_dir, "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=log, text=True,
+    )
+    password = None
+    deadline = time.time() + 60
+    for line in process.stdout:
+        if "Sign in as" in line:
+            password = line.split("demo / ", 1)[1].split()[0]
+            break
+        if time.time() > deadline:
+            break
+    # Keep draining stdout so the demo never blocks on a full pipe.
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+    issuer, mcp_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mcp_port}/mcp"
+    while True:
+        try:
+            urllib.request.urlopen(issuer + "/healthz", timeout=2).close()
+            urllib.request.urlopen(f"http://127.0.0.1:{mcp_port}/.well-known/oauth-protected-resource/mcp", timeout=2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                log.close()
+                raise RuntimeError("latchkey demo did not start:\n" + open(os.path.join(data_dir, "demo.log")).read())
+            time.sleep(0.2)
+    assert password, "latchkey demo did not print the demo password"
+    yield Demo(issuer, mcp_url, password, data_dir)
+    process.send_signal(signal.SIGINT)  # Ctrl-C: both servers stop cleanly
+    try:
+        assert process.wait(timeout=20) == 0, "latchkey demo did not exit cleanly on SIGINT"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()

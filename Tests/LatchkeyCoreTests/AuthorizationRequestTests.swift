@@ -40,6 +40,23 @@ struct AuthorizationRequestTests {
         #expect(request.prompt.isEmpty)
     }
 
+    @Test("a registered scope is the default, not a ceiling: a step-up may ask for more the server and resource offer")
+    func registeredScopeIsDefault() throws {
+        let narrow = Self.client(scope: "mcp:tools offline_access")
+        let byDefault = try Self.validator().validate(Self.query(), client: narrow).get()
+        #expect(byDefault.scopes == ["mcp:tools"])
+        let stepUp = try Self.validator().validate(Self.query(["scope": "mcp:tools offline_access mcp:resources"]), client: narrow).get()
+        #expect(stepUp.scopes == ["mcp:tools", "offline_access", "mcp:resources"])
+        // Still bounded by what the server supports and the resource understands.
+        for scope in ["admin", "mcp:prompts"] {
+            guard case .failure(.redirect(let error, _, _)) = try Self.validator().validate(Self.query(["scope": "mcp:tools \(scope)"]), client: narrow) else {
+                Issue.record("expected invalid_scope for \(scope)")
+                continue
+            }
+            #expect(error.code == .invalidScope)
+        }
+    }
+
     @Test("loopback redirects match ignoring only the port", arguments: [
         ("http://127.0.0.1:50000/callback", true), ("http://127.0.0.1/callback", true), ("http://127.0.0.1:33418/other", false),
         ("http://localhost:33418/callback", false), ("http://127.0.0.1:33418/callback?x=1", false), ("https://127.0.0.1:33418/callback", false),

@@ -112,18 +112,26 @@ public struct AuthorizationRequestValidator: Sendable {
         return (redirectURI, states.first.flatMap { $0.isEmpty ? nil : $0 })
     }
 
-    /// Requested scopes must be ones the client may hold and the audience understands (`offline_access` is about
-    /// the grant, not the resource); none requested means all of those.
+    /// Requested scopes must be ones the server supports and the audience understands (`offline_access` is about
+    /// the grant, not the resource); none requested means the client's registered `scope` (all supported scopes when
+    /// it registered none), within the audience's.
+    ///
+    /// The registered `scope` is a default here, not a ceiling: the user approves every scope on the consent page,
+    /// and MCP clients register once and then step up (MCP authorization, `insufficient_scope` → a new request for
+    /// the union of scopes) without re-registering. A ceiling would make every step-up fail with `invalid_scope`.
+    /// Without a user (`client_credentials`) the registered `scope` is the ceiling.
     func grantedScopes(_ scope: String?, client: RegisteredClient, audience: [String]) throws -> [String] {
         let resourceScopes = resources.scopes(for: audience)
-        let allowed = Scope.allowed(for: client, supported: supportedScopes)
-            .filter { $0 == "offline_access" || (resourceScopes?.contains($0) ?? true) }
+        let offered = { (scopes: [String]) in scopes.filter { $0 == "offline_access" || (resourceScopes?.contains($0) ?? true) } }
         let requested = try Scope.parse(scope)
+        guard !requested.isEmpty else {
+            return offered(Scope.allowed(for: client, supported: supportedScopes)).filter { $0 != "offline_access" }
+        }
         if let resourceScopes, let other = requested.first(where: { $0 != "offline_access" && !resourceScopes.contains($0) }),
-           Scope.allowed(for: client, supported: supportedScopes).contains(other) {
+           supportedScopes.contains(other) {
             throw OAuthError(.invalidScope, "scope '\(RedirectURIPolicy.excerpt(other))' is not offered by the requested resource")
         }
-        return requested.isEmpty ? allowed.filter { $0 != "offline_access" } : try Scope.require(requested, within: allowed)
+        return try Scope.require(requested, within: offered(supportedScopes), reason: "is not a scope this server offers")
     }
 
     static func parsePrompt(_ value: String?) throws -> Set<AuthorizationRequest.Prompt> {

@@ -25,9 +25,9 @@ public enum Scope {
     }
 
     /// `requested` if every token is in `allowed`, else `invalid_scope` naming the first that is not.
-    public static func require(_ requested: [String], within allowed: [String]) throws -> [String] {
+    public static func require(_ requested: [String], within allowed: [String], reason: String = "is not allowed for this client") throws -> [String] {
         if let extra = requested.first(where: { !allowed.contains($0) }) {
-            throw OAuthError(.invalidScope, "scope '\(RedirectURIPolicy.excerpt(extra))' is not allowed for this client")
+            throw OAuthError(.invalidScope, "scope '\(RedirectURIPolicy.excerpt(extra))' \(reason)")
         }
         return requested
     }
