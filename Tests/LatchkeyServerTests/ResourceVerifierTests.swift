@@ -114,6 +114,27 @@ struct ResourceVerifierTests {
         }
     }
 
+    @Test("after a key rotation, a token signed by a key the verifier has not seen is verified after one refetch")
+    func rotatedKey() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let source = RouterKeySource(client)
+            let verifier = TokenVerifier(
+                configuration: try .init(issuer: "http://127.0.0.1:8080", resource: Self.resource, minimumRefetchInterval: .zero), source: source
+            )
+            _ = try await verifier.verify(try await Self.token(client))
+            #expect(source.fetches == 2)
+            // Two rotations: the active key is then one that did not exist (not even as "next") at the first fetch.
+            let now = Int64(Date().timeIntervalSince1970)
+            try await runtime.signingKeys.rotate(now: now, retiredPublishFor: 3600)
+            try await runtime.signingKeys.rotate(now: now, retiredPublishFor: 3600)
+            let fresh = try await Self.token(client)
+            #expect(try await verifier.verify(fresh).audience == [Self.resource])
+            #expect(source.fetches == 4)
+        }
+    }
+
     @Test("cached keys keep working while the authorization server is unreachable")
     func unreachable() async throws {
         let app = TestApp(Self.settings)
