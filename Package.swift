@@ -81,6 +81,8 @@ let package = Package(
             dependencies: [
                 "LatchkeyCore",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                // Already under jwt-kit; named for the verified-token cache's SHA-256 keys.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JWTKit
 import LatchkeyCore
@@ -55,7 +56,8 @@ public final class TokenVerifier: Sendable {
     let now: @Sendable () -> Int64
     let keys = Mutex<Keys?>(nil)
     let lastFetch = Mutex<ContinuousClock.Instant?>(nil)
-    let verified = Mutex<[String: VerifiedToken]>([:])
+    /// Verified tokens by the SHA-256 of the token: the map never holds a usable bearer token, and an entry is small.
+    let verified = Mutex<[SHA256Digest: VerifiedToken]>([:])
 
     public init(configuration: Configuration, source: any KeySource = URLSessionKeySource(), now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.configuration = configuration
@@ -66,7 +68,8 @@ public final class TokenVerifier: Sendable {
     public func verify(_ token: String) async throws -> VerifiedToken {
         let time = now()
         guard token.utf8.count <= 8192 else { throw TokenVerificationError.malformed }
-        if let hit = verified.withLock({ $0[token] }) {
+        let key = SHA256.hash(data: Data(token.utf8))
+        if let hit = verified.withLock({ $0[key] }) {
             guard hit.expiresAt + configuration.leeway > time else { throw TokenVerificationError.expired }
             return hit
         }
@@ -88,11 +91,10 @@ public final class TokenVerifier: Sendable {
         } catch {
             throw TokenVerificationError.badSignature
         }
-        let token = try check(claims, now: time, raw: token)
-        return token
+        return try check(claims, now: time, key: key)
     }
 
-    func check(_ claims: AccessTokenPayload, now time: Int64, raw: String) throws -> VerifiedToken {
+    func check(_ claims: AccessTokenPayload, now time: Int64, key: SHA256Digest) throws -> VerifiedToken {
         guard claims.iss == configuration.issuer else { throw TokenVerificationError.wrongIssuer }
         let audience = claims.aud.values
         guard audience.contains(where: { (try? ResourceIndicator($0).uri) == configuration.resource }) else {
@@ -109,7 +111,7 @@ public final class TokenVerifier: Sendable {
                 cache = cache.filter { $0.value.expiresAt > time }
                 if cache.count >= configuration.verifiedTokenCapacity { cache.removeAll(keepingCapacity: true) }
             }
-            cache[raw] = verifiedToken
+            cache[key] = verifiedToken
         }
         return verifiedToken
     }
