@@ -5,6 +5,7 @@ metadata and checks tokens through Latchkey's introspection endpoint.
 import base64
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -192,16 +193,19 @@ def demo():
         [binary, "demo", "--port", str(port), "--mcp-port", str(mcp_port), "--data-dir", data_dir, "--log-level", "warning"],
         stdout=subprocess.PIPE, stderr=log, text=True,
     )
+    # Read the output on a thread (and keep draining it, so the demo never blocks on a full pipe); wait for the
+    # password line with a deadline, so a demo that hangs before printing fails the fixture instead of the run.
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     password = None
     deadline = time.time() + 60
-    for line in process.stdout:
+    while password is None and time.time() < deadline and process.poll() is None:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
         if "Sign in as" in line:
             password = line.split("demo / ", 1)[1].split()[0]
-            break
-        if time.time() > deadline:
-            break
-    # Keep draining stdout so the demo never blocks on a full pipe.
-    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
     issuer, mcp_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mcp_port}/mcp"
     while True:
         try:

@@ -21,6 +21,8 @@ public struct DemoConfiguration: Sendable {
     /// authority, plus the loopback names when the resource is on loopback.
     public var allowedHosts: [String]
     public var resourceName: String
+    /// How long one `/mcp` request may take before its MCP server is stopped and the request answered with an error.
+    public var requestTimeout: Duration = .seconds(10)
     /// The RFC 9728 document the demo publishes.
     public let metadata: ProtectedResourceMetadata
 

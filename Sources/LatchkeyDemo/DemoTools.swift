@@ -58,6 +58,14 @@ public struct DemoTools: Sendable {
     }
 
     public func call(_ parameters: CallTool.Parameters, token: VerifiedToken) throws -> CallTool.Result {
+        // `StepUp` answers 403 before a call gets here; checking again where the SDK has decoded the call means a
+        // body that `StepUp` reads differently (duplicate keys, say) still cannot run a tool without its scopes.
+        if let required = Self.requiredScopes(for: parameters.name), !token.hasScopes(required) {
+            return CallTool.Result(
+                content: [.text(text: "\(parameters.name) needs the scopes \(required.joined(separator: " ")).", annotations: nil, _meta: nil)],
+                isError: true
+            )
+        }
         switch parameters.name {
         case "whoami":
             let summary = WhoAmI(token)

@@ -20,22 +20,28 @@ struct MCPEndpoint: Sendable {
 
     func handle(_ request: Request, context: DemoRequestContext) async throws -> Response {
         guard let token = context.accessToken else { throw HTTPError(.unauthorized) }
-        let body = Data(buffer: try await request.body.collect(upTo: Self.maxBodyBytes))
-        let required = StepUp.requiredScopes(forBody: body)
-        if !token.hasScopes(required) {
-            return BearerChallenge(
-                resourceMetadataURL: configuration.metadataURL, error: "insufficient_scope",
-                errorDescription: "This tool needs the scopes \(required.joined(separator: " "))", scopes: required
-            ).response(.forbidden)
+        var body = Data()
+        if request.method == .post {
+            let parsed: JSONRPCBody
+            do {
+                parsed = try JSONRPCBody(Data(buffer: try await request.body.collect(upTo: Self.maxBodyBytes)))
+            } catch let problem as JSONRPCBody.Problem {
+                return Self.response(JSONRPCBody.errorResponse(problem))
+            }
+            let required = StepUp.requiredScopes(for: parsed.message)
+            if !token.hasScopes(required) {
+                return BearerChallenge(
+                    resourceMetadataURL: configuration.metadataURL, error: "insufficient_scope",
+                    errorDescription: "This tool needs the scopes \(required.joined(separator: " "))", scopes: required
+                ).response(.forbidden)
+            }
+            body = parsed.bytes
         }
         let server = Server(
             name: "latchkey-demo", version: "1.0.0", title: "Latchkey demo",
             instructions: "A demo MCP server protected by Latchkey. Try whoami, then write_note to see a scope step-up.",
             capabilities: .init(tools: .init(listChanged: false))
         )
-        let tools = self.tools
-        await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: DemoTools.entries.map(\.tool)) }
-        await server.withMethodHandler(CallTool.self) { parameters in try tools.call(parameters, token: token) }
         let transport = StatelessHTTPServerTransport(
             validationPipeline: StandardValidationPipeline(validators: [
                 OriginValidator(allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins),
@@ -45,8 +51,18 @@ struct MCPEndpoint: Sendable {
             ]),
             logger: logger
         )
+        let tools = self.tools
+        await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: DemoTools.entries.map(\.tool)) }
+        await server.withMethodHandler(CallTool.self) { parameters in try tools.call(parameters, token: token) }
         try await server.start(transport: transport)
+        // The transport waits for the server's answer without a time limit; a message the server drops would hold the
+        // request, the server and its task forever. Stopping the server ends the wait with an error answer.
+        let watchdog = Task { [timeout = configuration.requestTimeout] in
+            try await Task.sleep(for: timeout)
+            await server.stop()
+        }
         let answer = await transport.handleRequest(Self.mcpRequest(request, body: body))
+        watchdog.cancel()
         await server.stop()
         return Self.response(answer)
     }

@@ -21,7 +21,8 @@ public struct BearerChallenge: Sendable, Equatable {
         self.scopes = scopes
     }
 
-    /// The header value. Values are quoted-strings, so `"` and `\` are dropped from them (RFC 9110 §5.6.4).
+    /// The header value. RFC 6750 §3 allows only %x20-21 / %x23-5B / %x5D-7E in these values, so anything else
+    /// (`"`, `\`, controls, non-ASCII) is dropped.
     public var headerValue: String {
         var parameters = [#"resource_metadata="\#(Self.quoted(resourceMetadataURL))""#]
         if let error { parameters.append(#"error="\#(Self.quoted(error))""#) }
@@ -36,6 +37,6 @@ public struct BearerChallenge: Sendable, Equatable {
     }
 
     static func quoted(_ value: String) -> String {
-        String(value.unicodeScalars.filter { $0 != "\"" && $0 != "\\" && $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
+        String(value.unicodeScalars.filter { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" }.map(Character.init))
     }
 }

@@ -91,8 +91,12 @@ struct DemoServerTests {
             #expect(challenge.contains(#"error="insufficient_scope""#))
             #expect(challenge.contains(#"scope="mcp:tools demo:write""#))
             #expect(challenge.contains(#"resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp""#))
-            let batch = "[\(Self.call("whoami", id: 1)),\(Self.call("write_note", id: 2, arguments: #"{"text":"y"}"#))]"
-            #expect(try await Self.rpc(demo, batch, token: narrow).status == .forbidden)
+            // A repeated key cannot make the check read one tool and the server run another.
+            let smuggled = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"write_note","arguments":{"text":"smuggled"},"name":"whoami"}}"#
+            let smuggledAnswer = try await Self.rpc(demo, smuggled, token: narrow)
+            #expect(!smuggledAnswer.text.contains("Saved"))
+            let repeatedMethod = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"write_note","arguments":{"text":"smuggled"}},"method":"tools/list"}"#
+            _ = try await Self.rpc(demo, repeatedMethod, token: narrow)
             let notes = try await Self.rpc(demo, Self.call("read_notes"), token: narrow)
             #expect(notes.text.contains("You have no notes yet"))
 
@@ -121,6 +125,11 @@ struct DemoServerTests {
             let notJSON = try await Self.rpc(demo, "{not json", token: token)
             #expect(notJSON.status == .badRequest)
             #expect((notJSON.json["error"] as? [String: Any])?["code"] as? Int == -32700)
+            let batch = try await Self.rpc(demo, "[\(Self.call("whoami"))]", token: token)
+            #expect(batch.status == .badRequest && (batch.json["error"] as? [String: Any])?["code"] as? Int == -32600)
+            // Would otherwise hold the request forever: the MCP server reads it as a response and never answers.
+            let both = try await Self.rpc(demo, #"{"jsonrpc":"2.0","id":1,"method":"tools/list","result":{}}"#, token: token)
+            #expect(both.status == .badRequest)
             let huge = try await Self.rpc(demo, Self.call("whoami", arguments: #"{"pad":"\#(String(repeating: "a", count: MCPEndpoint.maxBodyBytes))"}"#), token: token)
             #expect(huge.status == .contentTooLarge)
             let get = try await demo.execute(uri: "/mcp", method: .get, headers: [.authorization: "Bearer \(token)", .accept: "text/event-stream"])
@@ -137,24 +146,44 @@ struct DemoServerTests {
         }
     }
 
-    @Test("the step-up rule reads tools/call names in single messages and batches, and nothing else", arguments: [
+    @Test("the step-up rule reads the tools/call name, and nothing else", arguments: [
         (#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"write_note"}}"#, ["mcp:tools", "demo:write"]),
         (#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}"#, ["mcp:tools"]),
-        (#"[{"method":"tools/call","params":{"name":"whoami"}},{"method":"tools/call","params":{"name":"write_note"}}]"#, ["mcp:tools", "demo:write"]),
         (#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"name":"write_note"}}"#, []),
         (#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nope"}}"#, []),
         (#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}"#, []),
-        ("not json", []),
     ] as [(String, [String])])
-    func stepUpRule(body: String, scopes: [String]) {
-        #expect(StepUp.requiredScopes(forBody: Data(body.utf8)) == scopes)
+    func stepUpRule(body: String, scopes: [String]) throws {
+        #expect(StepUp.requiredScopes(for: try JSONRPCBody(Data(body.utf8)).message) == scopes)
+    }
+
+    @Test("a body is one JSON-RPC object, re-encoded without repeated keys; other shapes are refused", arguments: [
+        ("not json", JSONRPCBody.Problem.parse),
+        ("", .parse),
+        (#"[{"jsonrpc":"2.0","id":1,"method":"tools/list"}]"#, .invalidRequest("the body must be one JSON-RPC message object")),
+        ("7", .invalidRequest("the body must be one JSON-RPC message object")),
+        (#"{"jsonrpc":"2.0","id":1,"method":"tools/list","result":{}}"#, .invalidRequest("a message is a request or a response, not both")),
+        (#"{"jsonrpc":"2.0","id":true,"method":"tools/list"}"#, .invalidRequest("id must be a string or an integer")),
+    ] as [(String, JSONRPCBody.Problem)])
+    func bodyShapes(body: String, problem: JSONRPCBody.Problem) {
+        #expect(throws: problem) { try JSONRPCBody(Data(body.utf8)) }
+    }
+
+    @Test("re-encoding keeps one value per key, the one the MCP server would have read")
+    func canonicalBody() throws {
+        let body = try JSONRPCBody(Data(#"{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/call","params":{"name":"write_note","name":"whoami"}}"#.utf8))
+        let reread = try #require(try JSONSerialization.jsonObject(with: body.bytes) as? [String: Any])
+        let name = (reread["params"] as? [String: Any])?["name"] as? String
+        #expect(name == body.message["params"]?.objectValue?["name"]?.stringValue)
+        #expect(reread["id"] as? Int == body.message["id"]?.intValue)
+        #expect(StepUp.requiredScopes(for: body.message) == DemoTools.requiredScopes(for: name ?? ""))
     }
 
     @Test("challenges drop characters a quoted-string cannot hold")
     func challengeQuoting() {
         let challenge = BearerChallenge(resourceMetadataURL: "https://x/.well-known/oauth-protected-resource", error: "invalid_token",
-                                        errorDescription: "bad \"quote\" \\ and\nnewline", scopes: ["a", "b"])
-        #expect(challenge.headerValue == #"Bearer resource_metadata="https://x/.well-known/oauth-protected-resource", error="invalid_token", error_description="bad quote  andnewline", scope="a b""#)
+                                        errorDescription: "bad \"quote\" \\ and\nnewline é", scopes: ["a", "b"])
+        #expect(challenge.headerValue == #"Bearer resource_metadata="https://x/.well-known/oauth-protected-resource", error="invalid_token", error_description="bad quote  andnewline ", scope="a b""#)
     }
 
     @Test("allowed hosts default to the resource's authority, plus the loopback names on loopback")
@@ -172,5 +201,21 @@ struct DemoServerTests {
         #expect(notebook.notes(for: "u").first == "note 5")
         _ = notebook.add(String(repeating: "x", count: Notebook.maxNoteLength * 2), for: "v")
         #expect(notebook.notes(for: "v").first?.count == Notebook.maxNoteLength)
+    }
+}
+
+/// The tools check their scopes themselves too, whatever reached them.
+struct DemoToolsTests {
+    @Test("write_note without demo:write is an error result and stores nothing, even past StepUp")
+    func toolChecksScopes() throws {
+        let tools = DemoTools(notebook: Notebook())
+        let narrow = VerifiedToken(subject: "u", clientID: "c", scopes: ["mcp:tools"], audience: ["https://mcp.example.com/mcp"], issuer: "i", expiresAt: .max, tokenID: nil)
+        let result = try tools.call(.init(name: "write_note", arguments: ["text": "x"]), token: narrow)
+        #expect(result.isError == true)
+        #expect(tools.notebook.notes(for: "u").isEmpty)
+        var wide = narrow
+        wide.scopes.append("demo:write")
+        #expect(try tools.call(.init(name: "write_note", arguments: ["text": "x"]), token: wide).isError != true)
+        #expect(tools.notebook.notes(for: "u") == ["x"])
     }
 }

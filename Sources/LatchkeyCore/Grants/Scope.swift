@@ -18,8 +18,8 @@ public enum Scope {
         !token.isEmpty && token.unicodeScalars.allSatisfy { $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) }
     }
 
-    /// The scopes a client may hold: its registered `scope` (less any the server no longer supports), or every
-    /// scope the server supports.
+    /// A client's registered `scope` (less any the server no longer supports), or every scope the server supports:
+    /// the ceiling for `client_credentials`, the default for an authorization request that names no scope.
     public static func allowed(for client: RegisteredClient, supported: [String]) -> [String] {
         client.metadata.scope.map { $0.split(separator: " ").map(String.init).filter(supported.contains) } ?? supported
     }
