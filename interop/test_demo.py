@@ -7,12 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import anyio
 import httpx2
 from mcp import ClientSession
-from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import OAuthClientMetadata
 
-from form_browser import FormBrowser
-from test_python_sdk import MemoryStorage
+from sdk_client import BrowserDrivenClient
 
 
 def text_of(result) -> str:
@@ -25,29 +22,8 @@ def test_python_sdk_against_latchkey_demo(demo):
     assert bare.status_code == 401
     assert f'resource_metadata="{demo.mcp_url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp")}"' in bare.headers["www-authenticate"]
 
-    browser = FormBrowser(demo.issuer)
-    storage = MemoryStorage()
-    redirect: dict = {}
-    authorizations: list[str] = []
-
-    async def redirect_handler(url: str) -> None:
-        assert url.startswith(demo.issuer + "/authorize?")
-        authorizations.append(url)
-        redirect.clear()
-        redirect.update(browser.authorize(url, "demo", demo.password))
-
-    async def callback_handler() -> AuthorizationCodeResult:
-        assert "code" in redirect, redirect
-        return AuthorizationCodeResult(code=redirect["code"], state=redirect.get("state"), iss=redirect.get("iss"))
-
-    provider = OAuthClientProvider(
-        server_url=demo.mcp_url,
-        client_metadata=OAuthClientMetadata(
-            client_name="Python SDK demo run", redirect_uris=["http://127.0.0.1:33419/callback"],
-            grant_types=["authorization_code", "refresh_token"], response_types=["code"], token_endpoint_auth_method="none",
-        ),
-        storage=storage, redirect_handler=redirect_handler, callback_handler=callback_handler,
-    )
+    client = BrowserDrivenClient(demo.issuer, demo.mcp_url, "demo", demo.password, "Python SDK demo run", 33419)
+    provider, storage, redirect, authorizations = client.provider, client.storage, client.redirect, client.authorizations
 
     async def run():
         async with httpx2.AsyncClient(auth=provider, timeout=30) as http:

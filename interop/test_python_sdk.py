@@ -4,56 +4,18 @@ import time
 
 import anyio
 import httpx2
-from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from conftest import PASSWORD, USERNAME, post_form
-from form_browser import FormBrowser
-
-
-class MemoryStorage:
-    def __init__(self):
-        self.tokens: OAuthToken | None = None
-        self.client_info: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self):
-        return self.tokens
-
-    async def set_tokens(self, tokens):
-        self.tokens = tokens
-
-    async def get_client_info(self):
-        return self.client_info
-
-    async def set_client_info(self, client_info):
-        self.client_info = client_info
+from sdk_client import BrowserDrivenClient
 
 
 def test_sdk_discovers_registers_authorizes_and_refreshes(latchkey, resource_server):
-    browser = FormBrowser(latchkey.issuer)
-    storage = MemoryStorage()
-    redirect = {}
-
-    async def redirect_handler(url: str) -> None:
-        assert url.startswith(latchkey.issuer + "/authorize?")
-        redirect.update(browser.authorize(url, USERNAME, PASSWORD))
-
-    async def callback_handler() -> AuthorizationCodeResult:
-        assert "code" in redirect, redirect
-        return AuthorizationCodeResult(code=redirect["code"], state=redirect.get("state"), iss=redirect.get("iss"))
-
-    provider = OAuthClientProvider(
-        server_url=resource_server.url,
-        client_metadata=OAuthClientMetadata(
-            client_name="Python SDK interop", redirect_uris=["http://127.0.0.1:33418/callback"],
-            grant_types=["authorization_code", "refresh_token"], response_types=["code"], token_endpoint_auth_method="none",
-        ),
-        storage=storage, redirect_handler=redirect_handler, callback_handler=callback_handler,
-    )
+    client = BrowserDrivenClient(latchkey.issuer, resource_server.url, USERNAME, PASSWORD, "Python SDK interop", 33418)
+    provider, storage, redirect = client.provider, client.storage, client.redirect
 
     async def run():
-        async with httpx2.AsyncClient(auth=provider, timeout=30) as client:
-            first = await client.get(resource_server.url)
+        async with httpx2.AsyncClient(auth=provider, timeout=30) as http:
+            first = await http.get(resource_server.url)
             assert first.status_code == 200, first.text
             assert first.json()["client_id"] == storage.client_info.client_id
             assert redirect["iss"] == latchkey.issuer
@@ -62,7 +24,7 @@ def test_sdk_discovers_registers_authorizes_and_refreshes(latchkey, resource_ser
 
             # Force expiry: the provider refreshes before the next request.
             provider.context.token_expiry_time = time.time() - 1
-            second = await client.get(resource_server.url)
+            second = await http.get(resource_server.url)
             assert second.status_code == 200, second.text
             assert storage.tokens.access_token != first_tokens.access_token
             assert storage.tokens.refresh_token != first_tokens.refresh_token  # rotated
