@@ -1,5 +1,10 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Hummingbird
 import LatchkeyDemo
 import LatchkeyResource
@@ -42,6 +47,11 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Checked before anything is printed or opened, so a busy port is one clear line, not a bind error after
+        // the instructions.
+        for (flag, value) in [("--port", port), ("--mcp-port", mcpPort)] where !Self.loopbackPortIsFree(value) {
+            throw ConfigurationError("port \(value) on 127.0.0.1 is in use (another latchkey demo?); choose another with \(flag)")
+        }
         let issuer = "http://127.0.0.1:\(port)"
         let demo = try DemoConfiguration(issuer: issuer, resource: "http://127.0.0.1:\(mcpPort)/mcp", port: mcpPort)
         let resources = try JSONEncoder().encode([DemoResourceEntry(uri: demo.resource, name: demo.resourceName, scopes: DemoConfiguration.scopes)])
@@ -98,6 +108,24 @@ struct Demo: AsyncParsableCommand {
         Ctrl-C stops both servers.
 
         """
+    }
+}
+
+extension Demo {
+    /// Whether a TCP listener could bind 127.0.0.1:`port` now.
+    static func loopbackPortIsFree(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return true }
+        defer { close(descriptor) }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 }
 
