@@ -20,6 +20,12 @@ struct MCPEndpoint: Sendable {
 
     func handle(_ request: Request, context: DemoRequestContext) async throws -> Response {
         guard let token = context.accessToken else { throw HTTPError(.unauthorized) }
+        let validation = StandardValidationPipeline(validators: [
+            OriginValidator(allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins),
+            AcceptHeaderValidator(mode: .jsonOnly),
+            ContentTypeValidator(),
+            ProtocolVersionValidator(),
+        ])
         var body = Data()
         if request.method == .post {
             let parsed: JSONRPCBody
@@ -27,6 +33,15 @@ struct MCPEndpoint: Sendable {
                 parsed = try JSONRPCBody(Data(buffer: try await request.body.collect(upTo: Self.maxBodyBytes)))
             } catch let problem as JSONRPCBody.Problem {
                 return Self.response(JSONRPCBody.errorResponse(problem))
+            }
+            // The transport's checks (Host and Origin against DNS rebinding, Accept, Content-Type, protocol version)
+            // come first, so a request they refuse never gets a step-up challenge.
+            let context = HTTPValidationContext(
+                httpMethod: "POST", sessionID: nil, isInitializationRequest: parsed.message["method"]?.stringValue == "initialize",
+                supportedProtocolVersions: Version.supported
+            )
+            if let refusal = validation.validate(Self.mcpRequest(request, body: parsed.bytes), context: context) {
+                return Self.response(refusal)
             }
             let required = StepUp.requiredScopes(for: parsed.message)
             if !token.hasScopes(required) {
@@ -42,15 +57,7 @@ struct MCPEndpoint: Sendable {
             instructions: "A demo MCP server protected by Latchkey. Try whoami, then write_note to see a scope step-up.",
             capabilities: .init(tools: .init(listChanged: false))
         )
-        let transport = StatelessHTTPServerTransport(
-            validationPipeline: StandardValidationPipeline(validators: [
-                OriginValidator(allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins),
-                AcceptHeaderValidator(mode: .jsonOnly),
-                ContentTypeValidator(),
-                ProtocolVersionValidator(),
-            ]),
-            logger: logger
-        )
+        let transport = StatelessHTTPServerTransport(validationPipeline: validation, logger: logger)
         let tools = self.tools
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: DemoTools.entries.map(\.tool)) }
         await server.withMethodHandler(CallTool.self) { parameters in try tools.call(parameters, token: token) }

@@ -136,6 +136,9 @@ struct DemoServerTests {
             #expect(get.status == .methodNotAllowed)
             let foreignOrigin = try await Self.rpc(demo, Self.call("whoami"), token: token, headers: [.origin: "https://evil.example"])
             #expect(foreignOrigin.status == .forbidden)
+            // The transport's checks come before step-up: a foreign page gets no challenge to act on.
+            let foreignStepUp = try await Self.rpc(demo, Self.call("write_note", arguments: #"{"text":"x"}"#), token: token, headers: [.origin: "https://evil.example"])
+            #expect(foreignStepUp.status == .forbidden && foreignStepUp.headers[.wwwAuthenticate] == nil)
             let ownOrigin = try await Self.rpc(demo, Self.call("whoami"), token: token, headers: [.origin: "http://localhost"])
             #expect(ownOrigin.status == .ok)
         }
@@ -143,6 +146,7 @@ struct DemoServerTests {
         try await Self.withDemo(allowedHosts: ["mcp.example.com"]) { latchkey, demo in
             let token = try await Self.token(latchkey, scope: "mcp:tools").token
             #expect(try await Self.rpc(demo, Self.call("whoami"), token: token).status == .misdirectedRequest)
+            #expect(try await Self.rpc(demo, Self.call("write_note", arguments: #"{"text":"x"}"#), token: token).status == .misdirectedRequest)
         }
     }
 
