@@ -117,8 +117,8 @@ func addBrowserRoutes(to router: Router<LatchkeyRequestContext>, runtime: Latchk
     AuthorizeController<LatchkeyRequestContext>(service: authorization, sessions: sessions, pages: pages, login: login).addRoutes(to: router)
     LoginController<LatchkeyRequestContext>(
         login: login, sessions: sessions, users: runtime.users, passwords: runtime.passwords, clients: runtime.clients,
-        accountThrottle: LoginThrottle(limit: configuration.loginFailuresPerAccount, windowSeconds: 900),
-        addressThrottle: LoginThrottle(limit: configuration.loginFailuresPerAddress, windowSeconds: 900),
+        accountThrottle: RateLimiter(limit: configuration.loginFailuresPerAccount, windowSeconds: 900),
+        addressThrottle: RateLimiter(limit: configuration.loginFailuresPerAddress, windowSeconds: 900),
         now: LatchkeyRuntime.now
     ).addRoutes(to: router)
     AccountController<LatchkeyRequestContext>(service: authorization, sessions: sessions, login: login).addRoutes(to: router)

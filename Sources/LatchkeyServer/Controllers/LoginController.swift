@@ -34,8 +34,8 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
     let users: any UserStore
     let passwords: PasswordHasher
     let clients: any ClientStore
-    let accountThrottle: LoginThrottle
-    let addressThrottle: LoginThrottle
+    let accountThrottle: RateLimiter
+    let addressThrottle: RateLimiter
     let now: @Sendable () -> Int64
 
     var paths: PagePaths { login.pages.paths }
@@ -68,7 +68,7 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
         let time = now()
         let accountKey = "account:" + (username ?? "(invalid)")
         let addressKey = "address:" + address
-        if let wait = addressThrottle.begin(addressKey, now: time) ?? accountThrottle.begin(accountKey, now: time) {
+        if let wait = addressThrottle.check(addressKey, now: time) ?? accountThrottle.check(accountKey, now: time) {
             let minutes = max(1, (wait + 59) / 60)
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
@@ -82,8 +82,8 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Incorrect username or password.", username: typed, status: .unauthorized)
         }
-        accountThrottle.succeeded(accountKey, clear: true)
-        addressThrottle.succeeded(addressKey, clear: false)
+        accountThrottle.giveBack(accountKey, clear: true)
+        addressThrottle.giveBack(addressKey, clear: false)
         var response = BrowserResponse.redirect(returnTo, status: .seeOther)
         response.setCookie(try await sessions.start(user: user, replacing: request))
         return response

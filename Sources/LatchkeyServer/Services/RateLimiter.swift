@@ -1,9 +1,10 @@
 import Synchronization
 
-/// A fixed-window counter per key (client IP), in memory on each instance.
+/// A fixed-window counter per key (a client IP, an account), in memory on each instance. Registration counts every
+/// request with it; login counts every attempt and gives successes back.
 ///
-/// Per-instance limits are a deliberate simplification: N instances allow up to N × limit, which is
-/// still a hard cap on registration floods and costs no database write per request.
+/// Per-instance limits are a deliberate simplification: N instances allow up to N × limit, which is still a hard cap
+/// on registration floods and online password guessing, and costs no database write per request.
 final class RateLimiter: Sendable {
     struct Window: Sendable {
         var start: Int64
@@ -20,22 +21,37 @@ final class RateLimiter: Sendable {
         self.windows = Mutex([:])
     }
 
-    /// `nil` when the request may proceed, else the seconds until the window resets.
+    /// Counts one request or attempt for `key`: `nil` when it may proceed (and is now counted), else the seconds until
+    /// the window resets. A login attempt counts the moment it starts — before bcrypt, so a thousand parallel guesses
+    /// cannot all pass while the first is being verified; a blocked caller costs nothing.
     func check(_ key: String, now: Int64) -> Int? {
         guard limit > 0 else { return nil }
         return windows.withLock { windows in
             if windows.count > 100_000 {
-                // Bounded memory under address-spraying: forget windows that have ended.
+                // Bounded memory and work under address spraying: forget ended windows, and if that is not enough,
+                // everything (the limit is a brake, not a ledger).
                 windows = windows.filter { now - $0.value.start < windowSeconds }
+                if windows.count > 50_000 { windows.removeAll() }
             }
             var window = windows[key] ?? Window(start: now, count: 0)
             if now - window.start >= windowSeconds { window = Window(start: now, count: 0) }
-            guard window.count < limit else {
-                return Int(max(1, window.start + windowSeconds - now))
-            }
+            guard window.count < limit else { return Int(max(1, window.start + windowSeconds - now)) }
             window.count += 1
             windows[key] = window
             return nil
+        }
+    }
+
+    /// A counted attempt succeeded: with `clear` the key's count is forgotten (an account after a right password);
+    /// otherwise only this attempt is given back (an address: one right password must not unlock spraying from it).
+    func giveBack(_ key: String, clear: Bool) {
+        windows.withLock { windows in
+            if clear {
+                windows.removeValue(forKey: key)
+            } else if var window = windows[key], window.count > 0 {
+                window.count -= 1
+                windows[key] = window
+            }
         }
     }
 }
