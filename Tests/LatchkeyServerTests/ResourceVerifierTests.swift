@@ -80,16 +80,17 @@ struct ResourceVerifierTests {
                 try await Self.verifier(source, resource: "https://other.example.com").verify(token)
             }
             let parts = token.split(separator: ".").map(String.init)
-            let header = try #require(JSONSerialization.jsonObject(with: Self.decode(parts[0])) as? [String: String])
+            let headerBytes = try #require(Base64URL.decode(parts[0]))
+            let header = try #require(JSONSerialization.jsonObject(with: headerBytes) as? [String: String])
             func reheader(_ change: ([String: String]) -> [String: String]) throws -> String {
                 let data = try JSONSerialization.data(withJSONObject: change(header))
-                return [Self.encode(data), parts[1], parts[2]].joined(separator: ".")
+                return [Base64URL.encode(data), parts[1], parts[2]].joined(separator: ".")
             }
-            let signature = Array(Self.decode(parts[2]))
+            let signature = Array(try #require(Base64URL.decode(parts[2])))
             var flipped = signature
             flipped[5] ^= 0x01
             await #expect(throws: TokenVerificationError.badSignature) {
-                try await verifier.verify([parts[0], parts[1], Self.encode(Data(flipped))].joined(separator: "."))
+                try await verifier.verify([parts[0], parts[1], Base64URL.encode(Data(flipped))].joined(separator: "."))
             }
             await #expect(throws: TokenVerificationError.unsupportedAlgorithm("none")) {
                 try await verifier.verify(try reheader { var h = $0; h["alg"] = "none"; return h })
@@ -201,16 +202,6 @@ struct ResourceVerifierTests {
                 #expect(json["resource_name"] as? String == "Demo")
             }
         }
-    }
-
-    static func decode(_ text: String) -> Data {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)!
-    }
-
-    static func encode(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LatchkeyCore
 import LatchkeyServer
 import Testing
 
@@ -26,9 +27,8 @@ struct TokenEndpointTests {
 
     static func claims(_ token: String) -> [String: Any] {
         let parts = token.split(separator: ".").map(String.init)
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return (try? JSONSerialization.jsonObject(with: Data(base64Encoded: base64)!) as? [String: Any]) ?? [:]
+        guard let payload = Base64URL.decode(parts[1]) else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: payload) as? [String: Any]) ?? [:]
     }
 
     @Test("client_credentials issues an RFC 9068 JWT for the client itself")
