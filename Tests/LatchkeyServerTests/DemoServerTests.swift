@@ -19,15 +19,11 @@ struct DemoServerTests {
 
     /// A machine client's token with `scope`, and the client's id.
     static func token(_ client: any TestClientProtocol, scope: String) async throws -> (token: String, clientID: String) {
-        let json = try await client.register(
-            #"{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic","scope":"mcp:tools demo:write"}"#
-        ).json
-        let id = try #require(json["client_id"] as? String), secret = try #require(json["client_secret"] as? String)
-        let basic = "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
+        let worker = try await TokenEndpointTests.registerWorker(client, scope: "mcp:tools demo:write")
         let response = try await TokenEndpointTests.post(
-            client, "/token", "grant_type=client_credentials&scope=\(AuthorizationResponse.percentEncode(scope))", authorization: basic
+            client, "/token", "grant_type=client_credentials&scope=\(AuthorizationResponse.percentEncode(scope))", authorization: worker.basic
         )
-        return (try #require(response.json["access_token"] as? String), id)
+        return (try #require(response.json["access_token"] as? String), worker.id)
     }
 
     /// Runs `body` with the demo's router over an in-process Latchkey.

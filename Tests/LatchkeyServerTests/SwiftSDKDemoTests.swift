@@ -211,11 +211,8 @@ struct SwiftSDKDemoTests {
     }
 
     static func registerMachineClient(_ stack: Stack, scope: String) async throws -> (id: String, secret: String) {
-        let response = try await stack.latchkey.register(
-            #"{"client_name":"machine","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic","scope":"\#(scope)"}"#
-        )
-        #expect(response.status == .created)
-        return (try #require(response.json["client_id"] as? String), try #require(response.json["client_secret"] as? String))
+        let worker = try await TokenEndpointTests.registerWorker(stack.latchkey, scope: scope)
+        return (worker.id, worker.secret)
     }
 
     /// `whoami`'s text answer as fields (`subject`, `client_id`, `scopes`, `audience`, …).

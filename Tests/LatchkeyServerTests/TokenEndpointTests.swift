@@ -14,8 +14,11 @@ struct TokenEndpointTests {
         var basic: String { "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString() }
     }
 
-    static func registerWorker(_ client: any TestClientProtocol, auth: String = "client_secret_basic", grants: String = #"["client_credentials"]"#) async throws -> Client {
-        let json = try await client.register(#"{"grant_types":\#(grants),"token_endpoint_auth_method":"\#(auth)","scope":"mcp:tools mcp:resources","redirect_uris":["https://app.example.com/cb"]}"#).json
+    static func registerWorker(
+        _ client: any TestClientProtocol, auth: String = "client_secret_basic", grants: String = #"["client_credentials"]"#,
+        scope: String = "mcp:tools mcp:resources"
+    ) async throws -> Client {
+        let json = try await client.register(#"{"grant_types":\#(grants),"token_endpoint_auth_method":"\#(auth)","scope":"\#(scope)","redirect_uris":["https://app.example.com/cb"]}"#).json
         return Client(id: try #require(json["client_id"] as? String), secret: try #require(json["client_secret"] as? String))
     }
 
