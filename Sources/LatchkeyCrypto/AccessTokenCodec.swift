@@ -41,14 +41,14 @@ public struct AccessTokenCodec: Sendable {
         guard token.utf8.count <= 8192 else { return nil }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
-              let headerData = Base64URL.decode(String(parts[0])),
+              let headerData = Base64URL.decode(String(parts[0])), JSONNesting.isWithin(4, headerData),
               let header = try? JSONDecoder().decode(Header.self, from: headerData),
               header.alg == "ES256", header.typ.lowercased() == "at+jwt",
               let key = signingKeys.verificationKey(kid: header.kid),
-              let signatureData = Base64URL.decode(String(parts[2])),
+              let signatureData = Base64URL.decode(String(parts[2])), ES256Signature.isCanonical(signatureData),
               let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signatureData),
               key.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8)),
-              let payload = Base64URL.decode(String(parts[1])),
+              let payload = Base64URL.decode(String(parts[1])), JSONNesting.isWithin(4, payload),
               let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: payload),
               claims.issuer == issuer, claims.expiresAt > now
         else { return nil }

@@ -73,7 +73,9 @@ public final class SigningKeys: Sendable {
     /// Signs `message` with the active key (ES256, raw r||s as JWS wants).
     public func sign(_ message: Data) throws -> (kid: String, signature: Data) {
         guard let active = snapshot.withLock({ $0.active }) else { throw SigningKeyError.noActiveKey }
-        return (active.kid, try active.privateKey.signature(for: message).rawRepresentation)
+        // Low-S only, so each token has exactly one valid byte string (ES256Signature).
+        let signature = try active.privateKey.signature(for: message).rawRepresentation
+        return (active.kid, Data(ES256Signature.canonical(Array(signature))))
     }
 
     /// The public key for `kid` if it is currently published; an unknown kid gets nothing, never a default key.

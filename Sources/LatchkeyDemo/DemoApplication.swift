@@ -25,9 +25,11 @@ public func buildDemoRouter(
             verifier: verifier, requiredScopes: [DemoConfiguration.toolsScope], resourceMetadataURL: configuration.metadataURL
         ))
         // A trivial protected route: what a token says, as JSON. Also what the middleware benchmark calls.
-        .get("/whoami") { _, context -> EditedResponse<WhoAmI> in
+        .get("/whoami") { request, context -> Response in
             guard let token = context.accessToken else { throw HTTPError(.unauthorized) }
-            return EditedResponse(headers: [.cacheControl: "no-store"], response: WhoAmI(token))
+            // The same Host and Origin check as /mcp, against DNS rebinding.
+            if let refusal = endpoint.hostRefusal(request) { return refusal }
+            return try EditedResponse(headers: [.cacheControl: "no-store"], response: WhoAmI(token)).response(from: request, context: context)
         }
         .on(RouterPath(configuration.mcpPath), method: .post, use: endpoint.handle)
         .on(RouterPath(configuration.mcpPath), method: .get, use: endpoint.handle)

@@ -74,6 +74,13 @@ public struct DemoTools: Sendable {
             let notes = notebook.notes(for: token.subject)
             let text = notes.isEmpty ? "You have no notes yet." : notes.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n")
             return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: .object(["notes": .array(notes.map(Value.string))]))
+        case "write_note" where !token.isUserToken:
+            // A token without a user (client_credentials) is the client speaking for itself: it may not write into a
+            // user's notebook, whatever scopes it holds.
+            return CallTool.Result(
+                content: [.text(text: "write_note acts for a user; this token has none (it was issued to a client for itself).", annotations: nil, _meta: nil)],
+                isError: true
+            )
         case "write_note":
             guard let text = parameters.arguments?["text"]?.stringValue, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 return CallTool.Result(content: [.text(text: "write_note needs a non-empty string argument 'text'.", annotations: nil, _meta: nil)], isError: true)

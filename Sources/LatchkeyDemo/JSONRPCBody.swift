@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 import MCP
 
 /// A POST body to `/mcp`, decoded once and re-encoded, so every later reader sees the same message.
@@ -22,6 +23,10 @@ struct JSONRPCBody: Sendable {
     }
 
     init(_ body: Data) throws(Problem) {
+        // Measured before any parser runs: decoding deep nesting costs the square of its depth (DESIGN §8).
+        guard JSONNesting.isWithin(JSONNesting.defaultLimit, body) else {
+            throw .invalidRequest("the body nests arrays or objects more than \(JSONNesting.defaultLimit) levels deep")
+        }
         guard let value = try? JSONDecoder().decode(Value.self, from: body) else { throw .parse }
         guard case .object(let message) = value else { throw .invalidRequest("the body must be one JSON-RPC message object") }
         if message["method"] != nil, message["result"] != nil || message["error"] != nil {

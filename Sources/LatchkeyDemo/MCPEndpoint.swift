@@ -74,6 +74,13 @@ struct MCPEndpoint: Sendable {
         return Self.response(answer)
     }
 
+    /// The transport's Host and Origin check (DNS rebinding) for routes outside the transport; `nil` when it passes.
+    func hostRefusal(_ request: Request) -> Response? {
+        let validator = OriginValidator(allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
+        let context = HTTPValidationContext(httpMethod: request.method.rawValue, sessionID: nil, isInitializationRequest: false, supportedProtocolVersions: Version.supported)
+        return validator.validate(Self.mcpRequest(request, body: Data()), context: context).map(Self.response)
+    }
+
     /// The SDK's framework-neutral request. HTTP/1.1's `Host` is `:authority` in HTTPTypes; the SDK wants `Host`.
     static func mcpRequest(_ request: Request, body: Data) -> MCP.HTTPRequest {
         var headers: [String: String] = [:]

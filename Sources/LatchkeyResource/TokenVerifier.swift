@@ -77,6 +77,12 @@ public final class TokenVerifier: Sendable {
         guard configuration.algorithms.contains(header.alg) else { throw TokenVerificationError.unsupportedAlgorithm(header.alg) }
         guard ["at+jwt", "application/at+jwt"].contains(header.typ?.lowercased() ?? "") else { throw TokenVerificationError.wrongType }
         guard let kid = header.kid else { throw TokenVerificationError.unknownKey }
+        if header.alg == "ES256" {
+            // One token, one byte string: a malleated (high-S) twin of a valid signature is refused (ES256Signature).
+            guard let signature = token.split(separator: ".").last.flatMap({ Base64URL.decode(String($0)) }),
+                  ES256Signature.isCanonical(signature)
+            else { throw TokenVerificationError.badSignature }
+        }
         var current = try await currentKeys()
         if !current.kids.contains(kid) {
             // A rotation may have published a new key since the last fetch; ask again, but not more often than allowed.
@@ -181,7 +187,8 @@ public final class TokenVerifier: Sendable {
 
     static func header(of token: String) throws -> Header {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let data = Base64URL.decode(String(parts[0])), let header = try? JSONDecoder().decode(Header.self, from: data) else {
+        // The header is read before any signature check: keep its parse cheap (JSONNesting).
+        guard parts.count == 3, let data = Base64URL.decode(String(parts[0])), JSONNesting.isWithin(4, data), let header = try? JSONDecoder().decode(Header.self, from: data) else {
             throw TokenVerificationError.malformed
         }
         return header

@@ -18,6 +18,11 @@ public struct VerifiedToken: Sendable, Equatable {
         self.tokenID = tokenID
     }
 
+    /// Whether a user stands behind the token. Latchkey's tokens without a user (`client_credentials`) carry the
+    /// client as `sub` (RFC 9068 §2.2); a user's token carries the user's id, which is never a client id. A resource
+    /// server must not treat a machine token as a user's authorization (docs/resource-servers.md).
+    public var isUserToken: Bool { subject != clientID }
+
     public func hasScopes(_ required: [String]) -> Bool {
         required.allSatisfy(scopes.contains)
     }

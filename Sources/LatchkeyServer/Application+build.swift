@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import LatchkeyCore
 import LatchkeyCrypto
 import Logging
@@ -10,9 +11,14 @@ import ServiceLifecycle
 public func buildApplication(runtime: LatchkeyRuntime) async throws -> some ApplicationProtocol {
     let configuration = runtime.configuration
     let router = try await buildRouter(runtime: runtime)
+    let limits = ServerLimits(configuration.connections, descriptors: DescriptorLimit.current())
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(timeouts: limits.timeouts)])),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)
+        ),
         logger: runtime.logger
     )
     app.addServices(KeyRefreshService(
@@ -51,6 +57,7 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         issuer: issuer,
         service: ClientRegistrationService(
             store: runtime.clients,
+            consents: runtime.consents,
             policy: configuration.registrationPolicy,
             hasher: runtime.hasher,
             issuer: issuer,
@@ -84,7 +91,9 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         ),
         status: TokenStatusService(
             authenticator: authenticator, verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations,
-            refreshTokens: runtime.refreshTokens, hasher: runtime.hasher, now: LatchkeyRuntime.now
+            refreshTokens: runtime.refreshTokens, hasher: runtime.hasher,
+            introspection: IntrospectionPolicy(resources: configuration.resources, trustedClients: configuration.introspectionClients),
+            now: LatchkeyRuntime.now
         )
     ).addRoutes(to: router)
     try await addBrowserRoutes(to: router, runtime: runtime)
@@ -117,8 +126,11 @@ func addBrowserRoutes(to router: Router<LatchkeyRequestContext>, runtime: Latchk
     AuthorizeController<LatchkeyRequestContext>(service: authorization, sessions: sessions, pages: pages, login: login).addRoutes(to: router)
     LoginController<LatchkeyRequestContext>(
         login: login, sessions: sessions, users: runtime.users, passwords: runtime.passwords, clients: runtime.clients,
-        accountThrottle: RateLimiter(limit: configuration.loginFailuresPerAccount, windowSeconds: 900),
-        addressThrottle: RateLimiter(limit: configuration.loginFailuresPerAddress, windowSeconds: 900),
+        limits: LoginLimits(
+            failuresPerAccountAndAddress: configuration.loginFailuresPerAccount,
+            failuresPerAddress: configuration.loginFailuresPerAddress,
+            maxAccountDelay: configuration.loginAccountDelayMax
+        ),
         now: LatchkeyRuntime.now
     ).addRoutes(to: router)
     AccountController<LatchkeyRequestContext>(service: authorization, sessions: sessions, login: login).addRoutes(to: router)

@@ -28,17 +28,19 @@ public struct SQLConsentStore: ConsentStore {
                     AND audience_key = \(bind: key)
                 """) + SQLQueryString(lock)).first().map(Self.decode)
             if let existing {
-                let scopes = existing.scopes + consent.scopes.filter { !existing.scopes.contains($0) }
+                let merged = existing.merged(with: consent)
                 try await db.raw("""
-                    UPDATE consents SET scope = \(bind: scopes.joined(separator: " ")), updated_at = \(bind: consent.updatedAt)
+                    UPDATE consents SET scope = \(bind: merged.scopes.joined(separator: " ")), offline_access = \(bind: merged.offlineAccess),
+                        redirect_targets = \(bind: merged.redirectTargets.joined(separator: " ")), updated_at = \(bind: merged.updatedAt)
                     WHERE user_id = \(bind: consent.userID) AND client_id = \(bind: consent.clientID) AND audience_key = \(bind: key)
                     """).run()
             } else {
                 // ON CONFLICT: a parallel first approval on PostgreSQL (no row to lock yet) must not fail the user.
                 try await db.raw("""
-                    INSERT INTO consents (user_id, client_id, audience_key, audience, scope, created_at, updated_at)
+                    INSERT INTO consents (user_id, client_id, audience_key, audience, scope, offline_access, redirect_targets, created_at, updated_at)
                     VALUES (\(bind: consent.userID), \(bind: consent.clientID), \(bind: key), \(bind: consent.audience.joined(separator: " ")),
-                        \(bind: consent.scopes.joined(separator: " ")), \(bind: consent.createdAt), \(bind: consent.updatedAt))
+                        \(bind: consent.scopes.joined(separator: " ")), \(bind: consent.offlineAccess),
+                        \(bind: consent.redirectTargets.joined(separator: " ")), \(bind: consent.createdAt), \(bind: consent.updatedAt))
                     ON CONFLICT (user_id, client_id, audience_key) DO NOTHING
                     """).run()
             }
@@ -61,12 +63,20 @@ public struct SQLConsentStore: ConsentStore {
         }
     }
 
+    public func revokeAll(clientID: String) async throws {
+        try await database.withSession { db in
+            try await db.raw("DELETE FROM consents WHERE client_id = \(bind: clientID)").run()
+        }
+    }
+
     static func decode(_ row: any SQLRow) throws -> Consent {
         Consent(
             userID: try row.decode(column: "user_id", as: String.self),
             clientID: try row.decode(column: "client_id", as: String.self),
             audience: SQLLists.split(try row.decode(column: "audience", as: String.self)),
             scopes: SQLLists.split(try row.decode(column: "scope", as: String.self)),
+            offlineAccess: try row.decode(column: "offline_access", as: Bool.self),
+            redirectTargets: SQLLists.split(try row.decode(column: "redirect_targets", as: String.self)),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             updatedAt: try row.decode(column: "updated_at", as: Int64.self)
         )

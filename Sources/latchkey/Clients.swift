@@ -5,9 +5,63 @@ import LatchkeyServer
 
 struct Clients: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and delete registered clients.",
-        subcommands: [List.self, Show.self, Delete.self]
+        abstract: "Add, list, show and delete registered clients.",
+        subcommands: [Add.self, List.self, Show.self, Delete.self]
     )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a client as the operator, e.g. a machine client (client_credentials).",
+            discussion: """
+                Dynamic registration (POST /register) does not hand out client_credentials unless registration is \
+                protected by an initial access token or registration-allow-client-credentials is on: a machine client's \
+                tokens carry no user. Add machine clients, such as an MCP server that introspects tokens, here. \
+                The secret is printed once; the database keeps only its HMAC.
+
+                Example: latchkey clients add --name "billing worker" --grant client_credentials --scope mcp:tools
+                """
+        )
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The client's name, shown on consent pages and in `clients list`.") var name: String
+        @Option(name: .customLong("grant"), help: "A grant type (repeatable): client_credentials, authorization_code, refresh_token. Default: client_credentials.")
+        var grants: [String] = []
+        @Option(help: "Space-separated scopes the client may request. Default: every supported scope.") var scope: String?
+        @Option(help: "client_secret_basic (default for confidential clients), client_secret_post or none.") var authMethod: String?
+        @Option(name: .customLong("redirect-uri"), help: "A redirect URI (repeatable); needed for authorization_code.")
+        var redirectURIs: [String] = []
+        @Option(help: "Choose the client id (letters, digits, . _ ~ -), e.g. to name it in a resource's client_id. Default: random.")
+        var clientID: String?
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func run() async throws {
+            var fields: [String: JSONValue] = [
+                "client_name": .string(name),
+                "grant_types": .array((grants.isEmpty ? ["client_credentials"] : grants).map(JSONValue.string)),
+            ]
+            if let scope { fields["scope"] = .string(scope) }
+            if let authMethod { fields["token_endpoint_auth_method"] = .string(authMethod) }
+            if !redirectURIs.isEmpty { fields["redirect_uris"] = .array(redirectURIs.map(JSONValue.string)) }
+            let added: AddedClient
+            do {
+                added = try await options.withRuntime { try await $0.addClient(.object(fields), clientID: clientID) }
+            } catch let error as OAuthError {
+                throw ValidationError(error.description)
+            }
+            if json {
+                var output: [String: String] = ["client_id": added.clientID, "client_name": name]
+                output["client_secret"] = added.clientSecret
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(output), as: UTF8.self))
+            } else {
+                print("client_id: \(added.clientID)")
+                if let secret = added.clientSecret {
+                    print("client_secret: \(secret)")
+                    print("(the secret is shown only now; store it where the client can read it)")
+                }
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List registered clients.")

@@ -34,8 +34,13 @@ struct Serve: AsyncParsableCommand {
         extra["registration-rate-limit"] = registrationRateLimit.map(String.init)
         let configuration = try options.resolve(extra: extra)
         let logger = options.makeLogger(configuration)
+        // Each connection holds a descriptor: use all the process may have, and cap connections below it.
+        let descriptors = DescriptorLimit.raiseSoftLimit()
+        let limits = ServerLimits(configuration.connections, descriptors: descriptors)
         let runtime = try await LatchkeyRuntime.open(configuration, logger: logger)
         logger.info("latchkey starting", metadata: [
+            "descriptors": "\(descriptors.map { "\($0.soft) (hard \($0.hard))" } ?? "unknown")",
+            "max-connections": "\(limits.maxConnections)",
             "issuer": "\(configuration.issuer)",
             "database": "\(configuration.database)",
             "mode": "\(configuration.production ? "production" : "development")",

@@ -3,15 +3,18 @@ import Testing
 
 /// The browser-side rules of the code flow: what /authorize does next, how its redirects are built, sessions.
 struct BrowserRulesTests {
-    static func request(scopes: [String] = ["mcp:tools"], prompt: Set<AuthorizationRequest.Prompt> = []) -> AuthorizationRequest {
+    static func request(
+        scopes: [String] = ["mcp:tools"], prompt: Set<AuthorizationRequest.Prompt> = [], redirectURI: String = "http://127.0.0.1/cb",
+        offline: Bool = false
+    ) -> AuthorizationRequest {
         AuthorizationRequest(
-            clientID: "c", redirectURI: "http://127.0.0.1/cb", redirectURIProvided: true, state: nil, scopes: scopes, audience: ["https://r"],
-            codeChallenge: "x", prompt: prompt
+            clientID: "c", redirectURI: redirectURI, redirectURIProvided: true, state: nil, scopes: scopes, audience: ["https://r"],
+            codeChallenge: "x", prompt: prompt, offlineAccess: offline
         )
     }
 
-    static func consent(_ scopes: [String]) -> Consent {
-        Consent(userID: "u", clientID: "c", audience: ["https://r"], scopes: scopes, createdAt: 0, updatedAt: 0)
+    static func consent(_ scopes: [String], offline: Bool = false, targets: [String] = ["http://127.0.0.1"]) -> Consent {
+        Consent(userID: "u", clientID: "c", audience: ["https://r"], scopes: scopes, offlineAccess: offline, redirectTargets: targets, createdAt: 0, updatedAt: 0)
     }
 
     @Test("login when no session; prompt=none turns each missing step into its error")
@@ -66,10 +69,35 @@ struct BrowserRulesTests {
 
     @Test("consent covers the same or fewer scopes; its key ignores audience order")
     func consentRules() {
-        #expect(Self.consent(["a", "b"]).covers(["b"]))
-        #expect(Self.consent(["a", "b"]).covers([]))
-        #expect(!Self.consent(["a"]).covers(["a", "b"]))
+        #expect(Self.consent(["a", "b"]).covers(Self.request(scopes: ["b"])))
+        #expect(Self.consent(["a", "b"]).covers(Self.request(scopes: [])))
+        #expect(!Self.consent(["a"]).covers(Self.request(scopes: ["a", "b"])))
         #expect(Consent.audienceKey(["https://b", "https://a"]) == Consent.audienceKey(["https://a", "https://b"]))
+    }
+
+    @Test("consent covers refresh tokens only if they were approved, and only the redirect targets that were shown")
+    func consentBinding() {
+        let online = Self.consent(["a"])
+        #expect(online.covers(Self.request(scopes: ["a"])))
+        #expect(!online.covers(Self.request(scopes: ["a"], offline: true)), "offline access was not on the page")
+        #expect(Self.consent(["a"], offline: true).covers(Self.request(scopes: ["a"], offline: false)))
+        // A loopback port may change (RFC 8252 §7.3); the host may not.
+        #expect(online.covers(Self.request(scopes: ["a"], redirectURI: "http://127.0.0.1:5555/cb")))
+        #expect(!online.covers(Self.request(scopes: ["a"], redirectURI: "https://evil.example/steal")))
+        #expect(!online.covers(Self.request(scopes: ["a"], redirectURI: "http://localhost/cb")))
+        let merged = online.merged(with: Consent(approving: Self.request(scopes: ["b"], redirectURI: "https://app.example/cb", offline: true), userID: "u", now: 5))
+        #expect(merged.scopes == ["a", "b"] && merged.offlineAccess && merged.redirectTargets == ["http://127.0.0.1", "https://app.example"])
+        #expect(merged.updatedAt == 5)
+    }
+
+    @Test("a redirect target is what the consent page names", arguments: [
+        ("https://App.Example:8443/cb?x=1", "https://app.example"),
+        ("http://[::1]:5555/cb", "http://::1"),
+        ("cursor://anysphere.cursor-retrieval/oauth/callback", "cursor://anysphere.cursor-retrieval"),
+        ("com.example.app:/oauth2redirect", "com.example.app:"),
+    ])
+    func redirectTargets(uri: String, target: String) {
+        #expect(Consent.redirectTarget(of: uri) == target)
     }
 
     @Test("login returns only to this server's authorize request or account page", arguments: [

@@ -111,7 +111,7 @@ struct CodeGrantTests {
             let first = try await Self.exchange(client, setup).json
             let access = try #require(first["access_token"] as? String)
             let refresh = try #require(first["refresh_token"] as? String)
-            let rs = try await TokenEndpointTests.registerWorker(client)
+            let rs = try await TokenEndpointTests.introspector(runtime)
             #expect(try await TokenEndpointTests.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool == true)
 
             let replay = try await Self.exchange(client, setup)
@@ -189,7 +189,7 @@ struct CodeGrantTests {
             let refreshed = try await Self.refresh(client, setup, token).json
             let next = try #require(refreshed["refresh_token"] as? String)
             let access = try #require(refreshed["access_token"] as? String)
-            let rs = try await TokenEndpointTests.registerWorker(client)
+            let rs = try await TokenEndpointTests.introspector(runtime)
             let introspect = { try await TokenEndpointTests.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool }
             #expect(try await introspect() == true)
             #expect(try await TokenEndpointTests.post(client, "/revoke", "token=\(next)&client_id=\(setup.clientID)").status == .ok)

@@ -29,13 +29,26 @@ struct RateLimiterTests {
         #expect(limiter.check("account", now: 1) == nil)
     }
 
-    @Test("memory stays bounded under a spray of keys")
+    @Test("memory stays bounded under a spray of keys, forgetting the oldest windows first")
     func bounded() {
-        let limiter = RateLimiter(limit: 1, windowSeconds: 60)
-        for index in 0...100_000 { _ = limiter.check("k\(index)", now: 0) }
+        let limiter = RateLimiter(limit: 1, windowSeconds: 10_000)
+        for index in 0...100_000 { _ = limiter.check("k\(index)", now: Int64(index / 100)) }
         #expect(limiter.windows.withLock { $0.count } == 100_001)
-        // Past 100,000 live windows, and more than 50,000 after dropping ended ones: all are forgotten.
-        _ = limiter.check("one more", now: 0)
-        #expect(limiter.windows.withLock { $0.count } == 1)
+        // Past 100,000 live windows: the oldest go, down to 50,000, and the newest keep their counts.
+        _ = limiter.check("one more", now: 1_000)
+        #expect(limiter.windows.withLock { $0.count } == 50_001)
+        #expect(limiter.check("k100000", now: 1_000) != nil)
+        #expect(limiter.check("k0", now: 1_000) == nil)
+    }
+
+    @Test("count reads a key's window without counting")
+    func count() {
+        let limiter = RateLimiter(limit: 5, windowSeconds: 60)
+        _ = limiter.check("a", now: 0)
+        _ = limiter.check("a", now: 1)
+        #expect(limiter.count("a", now: 2) == 2)
+        #expect(limiter.count("a", now: 2) == 2)
+        #expect(limiter.count("a", now: 60) == 0)
+        #expect(limiter.count("b", now: 2) == 0)
     }
 }

@@ -14,6 +14,10 @@ struct TestApp {
         var defaults = [
             "data-dir": self.directory.path,
             "registration-rate-limit": "0",
+            // Most tests register machine clients by DCR for brevity; RegistrationTests checks the default (off).
+            "registration-allow-client-credentials": "true",
+            // The client `TokenEndpointTests.introspector` adds.
+            "introspection-clients": "introspector",
             "log-level": "warning",
         ]
         defaults.merge(settings) { $1 }

@@ -22,6 +22,16 @@ struct TokenEndpointTests {
         return Client(id: try #require(json["client_id"] as? String), secret: try #require(json["client_secret"] as? String))
     }
 
+    /// The operator-listed introspection client (`introspection-clients` in TestApp), added as `latchkey clients add`
+    /// would; dynamically registered clients may not introspect.
+    static func introspector(_ runtime: LatchkeyRuntime, auth: String = "client_secret_basic") async throws -> Client {
+        let added = try await runtime.addClient(
+            .object(["client_name": .string("introspector"), "grant_types": .array([.string("client_credentials")]), "token_endpoint_auth_method": .string(auth)]),
+            clientID: "introspector"
+        )
+        return Client(id: added.clientID, secret: try #require(added.clientSecret))
+    }
+
     static func post(_ client: any TestClientProtocol, _ path: String, _ body: String, authorization: String? = nil, contentType: String = "application/x-www-form-urlencoded") async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: contentType]
         if let authorization { headers[.authorization] = authorization }
@@ -159,9 +169,9 @@ struct TokenEndpointTests {
     func introspectAndRevoke() async throws {
         let app = TestApp()
         defer { app.removeFiles() }
-        try await app.test { client, _ in
+        try await app.test { client, runtime in
             let worker = try await Self.registerWorker(client)
-            let resourceServer = try await Self.registerWorker(client, auth: "client_secret_post")
+            let resourceServer = try await Self.introspector(runtime, auth: "client_secret_post")
             let token = try #require(try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
             let introspect = { (token: String) in
                 try await Self.post(client, "/introspect", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)").json
@@ -196,7 +206,7 @@ struct TokenEndpointTests {
         defer { app.removeFiles() }
         try await app.test { client, runtime in
             let worker = try await Self.registerWorker(client)
-            let resourceServer = try await Self.registerWorker(client)
+            let resourceServer = try await Self.introspector(runtime)
             let token = try #require(try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
             #expect(try await Self.post(client, "/introspect", "token=\(token)", authorization: resourceServer.basic).json["active"] as? Bool == true)
             #expect(try await runtime.clients.delete(id: worker.id))

@@ -17,11 +17,11 @@ struct UserAccountTests {
         return (browser, clientID, try #require(token.json["refresh_token"] as? String), try #require(token.json["access_token"] as? String))
     }
 
-    static func assertGrantsEnded(_ client: any TestClientProtocol, _ grants: (browser: TestBrowser, clientID: String, refresh: String, access: String)) async throws {
+    static func assertGrantsEnded(_ client: any TestClientProtocol, _ runtime: LatchkeyRuntime, _ grants: (browser: TestBrowser, clientID: String, refresh: String, access: String)) async throws {
         #expect(try await grants.browser.get("/account").text.contains("Sign in"), "the session ended")
         let refresh = try await CodeGrantTests.refresh(client, .init(clientID: grants.clientID, code: ""), grants.refresh)
         #expect(refresh.json["error"] as? String == "invalid_grant", "the refresh family is revoked")
-        let rs = try await TokenEndpointTests.registerWorker(client)
+        let rs = try await TokenEndpointTests.introspector(runtime)
         let introspection = try await TokenEndpointTests.post(client, "/introspect", "token=\(grants.access)", authorization: rs.basic)
         #expect(introspection.json["active"] as? Bool == false, "the access token is revoked")
     }
@@ -33,7 +33,7 @@ struct UserAccountTests {
         try await app.test { client, runtime in
             let grants = try await Self.grants(client, runtime)
             try await runtime.setPassword(username: "Alice", "another good password")
-            try await Self.assertGrantsEnded(client, grants)
+            try await Self.assertGrantsEnded(client, runtime, grants)
         }
     }
 
@@ -44,7 +44,7 @@ struct UserAccountTests {
         try await app.test { client, runtime in
             let grants = try await Self.grants(client, runtime)
             try await runtime.setUserDisabled(username: "alice", true)
-            try await Self.assertGrantsEnded(client, grants)
+            try await Self.assertGrantsEnded(client, runtime, grants)
             let page = try await grants.browser.get(BrowserFlowTests.authorizeURI(grants.clientID))
             #expect(try await grants.browser.login(page).status == .unauthorized)
             try await runtime.setUserDisabled(username: "alice", false)

@@ -39,11 +39,16 @@ struct SessionAndConsentStoreTests {
             let database = databases[0]
             let store = SQLConsentStore(database: database)
             let audience = ["https://b.example", "https://a.example"]
-            try await store.grant(Consent(userID: "u", clientID: "c", audience: audience, scopes: ["x", "y"], createdAt: 1, updatedAt: 1))
-            try await store.grant(Consent(userID: "u", clientID: "c", audience: audience.reversed(), scopes: ["z", "x"], createdAt: 2, updatedAt: 2))
-            try await store.grant(Consent(userID: "u", clientID: "other", audience: audience, scopes: ["x"], createdAt: 3, updatedAt: 3))
+            func consent(_ client: String, _ audience: [String], _ scopes: [String], offline: Bool, target: String, at time: Int64) -> Consent {
+                Consent(userID: "u", clientID: client, audience: audience, scopes: scopes, offlineAccess: offline, redirectTargets: [target],
+                        createdAt: time, updatedAt: time)
+            }
+            try await store.grant(consent("c", audience, ["x", "y"], offline: false, target: "http://127.0.0.1", at: 1))
+            try await store.grant(consent("c", audience.reversed(), ["z", "x"], offline: true, target: "https://app.example", at: 2))
+            try await store.grant(consent("other", audience, ["x"], offline: false, target: "http://127.0.0.1", at: 3))
             let stored = try #require(try await store.consent(userID: "u", clientID: "c", audience: audience))
             #expect(stored.scopes == ["x", "y", "z"])
+            #expect(stored.offlineAccess && stored.redirectTargets == ["http://127.0.0.1", "https://app.example"])
             #expect(stored.createdAt == 1 && stored.updatedAt == 2)
             #expect(try await store.consent(userID: "u2", clientID: "c", audience: audience) == nil)
             #expect(try await store.consent(userID: "u", clientID: "c", audience: ["https://a.example"]) == nil)
@@ -51,6 +56,12 @@ struct SessionAndConsentStoreTests {
             #expect(try await store.revoke(userID: "u", clientID: "c", audience: audience))
             #expect(try await !store.revoke(userID: "u", clientID: "c", audience: audience))
             #expect(try await store.list(userID: "u").map(\.clientID) == ["other"])
+            // A client's changed registration ends all its approvals, for every user.
+            try await store.grant(Consent(userID: "u2", clientID: "other", audience: audience, scopes: ["x"], offlineAccess: false,
+                                          redirectTargets: [], createdAt: 4, updatedAt: 4))
+            try await store.revokeAll(clientID: "other")
+            #expect(try await store.list(userID: "u").isEmpty)
+            #expect(try await store.list(userID: "u2").isEmpty)
         }
     }
 }

@@ -19,7 +19,7 @@ public enum AuthorizationStep: Sendable, Equatable {
         if !hasSession || (prompt.contains(.login) && !freshLogin) {
             return prompt.contains(.none) ? .fail(OAuthError(.loginRequired, "The user is not logged in")) : .login
         }
-        let approved = remembered?.covers(request.scopes) ?? false
+        let approved = remembered?.covers(request) ?? false
         if prompt.contains(.consent) || !approved {
             return prompt.contains(.none) ? .fail(OAuthError(.consentRequired, "The user has not approved this client")) : .consent
         }

@@ -21,6 +21,9 @@ public enum AuthorizationCodeGrant {
         if record.redirectURIProvided, redirectURI == nil {
             throw OAuthError.invalidRequest("The parameter 'redirect_uri' is required")
         }
+        if let redirectURI, !AuthorizationRequestValidator.isValidRedirectURI(redirectURI) {
+            throw OAuthError.invalidRequest("redirect_uri is not a valid redirect URI (RFC 6749 §3.1.2: no fragment)")
+        }
         if let redirectURI, redirectURI != record.redirectURI {
             throw invalidGrant("redirect_uri does not match the authorization request")
         }

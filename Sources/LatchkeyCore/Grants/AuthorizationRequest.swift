@@ -11,13 +11,15 @@ public struct AuthorizationRequest: Sendable, Equatable {
     public var audience: [String]
     public var codeChallenge: String
     public var prompt: Set<Prompt>
+    /// Whether the code will yield a refresh token: exactly when the client registered the refresh grant.
+    public var offlineAccess: Bool
 
     /// Everything the consent page shows and the code will carry, as one string: the consent form is bound to it,
     /// so a request that resolves differently when Allow is pressed (the client's registration changed meanwhile)
     /// is shown again instead of approved.
     public var fingerprint: String {
         [clientID, redirectURI, redirectURIProvided ? "1" : "0", state ?? "", scopes.joined(separator: " "),
-         audience.joined(separator: " "), codeChallenge].joined(separator: "\u{1F}")
+         audience.joined(separator: " "), codeChallenge, offlineAccess ? "offline" : "online"].joined(separator: "\u{1F}")
     }
 
     /// OpenID Connect Core §3.1.2.1 `prompt` values Latchkey honours.
@@ -83,7 +85,8 @@ public struct AuthorizationRequestValidator: Sendable {
             let scopes = try grantedScopes(query["scope"], client: client, audience: audience)
             return .success(AuthorizationRequest(
                 clientID: client.clientID, redirectURI: redirectURI, redirectURIProvided: redirectURIProvided, state: state,
-                scopes: scopes, audience: audience, codeChallenge: challenge, prompt: prompt
+                scopes: scopes, audience: audience, codeChallenge: challenge, prompt: prompt,
+                offlineAccess: client.metadata.grantTypes.contains(.refreshToken)
             ))
         } catch let error as OAuthError {
             return fail(error)
@@ -147,14 +150,22 @@ public struct AuthorizationRequestValidator: Sendable {
         return prompt
     }
 
-    /// Exact string match, except that a loopback redirect may use any port (RFC 8252 §7.3).
+    /// Exact string match, except that a loopback redirect may use any port (RFC 8252 §7.3). A URI with a fragment
+    /// (RFC 6749 §3.1.2) or characters no URI may hold never matches: the loopback comparison reads the path after
+    /// the authority, and `http://127.0.0.1:5555#/callback` must not pass for `/callback`.
     public static func matches(_ sent: String, registered: String) -> Bool {
+        guard isValidRedirectURI(sent) else { return false }
         if sent == registered { return true }
         guard sent.hasPrefix("http://"), registered.hasPrefix("http://"),
               let sentHost = URISyntax.hostAndPort(of: sent), let registeredHost = URISyntax.hostAndPort(of: registered),
               RedirectURIPolicy.isLoopback(sentHost.host), sentHost.host == registeredHost.host
         else { return false }
         return Self.afterAuthority(sent) == Self.afterAuthority(registered)
+    }
+
+    /// A redirect URI as sent in a request: no fragment, only URI characters, not empty.
+    public static func isValidRedirectURI(_ uri: String) -> Bool {
+        !uri.isEmpty && !uri.contains("#") && URISyntax.hasOnlyURICharacters(uri)
     }
 
     /// Path, query and the rest: everything after `scheme://authority`.

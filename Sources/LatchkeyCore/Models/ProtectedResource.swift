@@ -5,11 +5,15 @@ public struct ProtectedResource: Sendable, Equatable, Codable {
     public var name: String
     /// Scopes this resource understands; a token for it carries only these.
     public var scopes: [String]
+    /// The confidential client this MCP server authenticates as: it may introspect tokens issued for this resource
+    /// (and, with the vault, exchange them), and no others (DESIGN §8).
+    public var clientID: String?
 
-    public init(uri: String, name: String, scopes: [String]) throws {
+    public init(uri: String, name: String, scopes: [String], clientID: String? = nil) throws {
         self.uri = try ResourceIndicator(uri).uri
         self.name = name
         self.scopes = scopes
+        self.clientID = clientID
     }
 }
 
@@ -39,6 +43,11 @@ public struct ResourceRegistry: Sendable, Equatable {
         let configured = audience.compactMap { uri in resources.first { $0.uri == uri } }
         guard !configured.isEmpty else { return nil }
         return configured.dropFirst().reduce(configured[0].scopes) { common, resource in common.filter(resource.scopes.contains) }
+    }
+
+    /// The resources whose `client_id` is `clientID`: what that client speaks for.
+    public func resources(ownedBy clientID: String) -> [ProtectedResource] {
+        resources.filter { $0.clientID == clientID }
     }
 
     /// RFC 8707 §2: every requested resource must be known (`invalid_target` otherwise); none → the default.

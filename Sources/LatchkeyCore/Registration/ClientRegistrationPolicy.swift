@@ -11,10 +11,15 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
     public var maxNameLength: Int = 200
     public var maxURILength: Int = 2000
     public var maxShortStringLength: Int = 255
+    /// Whether `client_credentials` may be registered. A client with that grant gets tokens with no user behind them,
+    /// so open dynamic registration must not hand it out: only the operator (`latchkey clients add`), registration
+    /// protected by an initial access token, or an explicit `registration-allow-client-credentials` (DESIGN §8).
+    public var allowsClientCredentials: Bool
 
-    public init(redirectURIs: RedirectURIPolicy = RedirectURIPolicy(), supportedScopes: [String]) {
+    public init(redirectURIs: RedirectURIPolicy = RedirectURIPolicy(), supportedScopes: [String], allowsClientCredentials: Bool = false) {
         self.redirectURIs = redirectURIs
         self.supportedScopes = supportedScopes
+        self.allowsClientCredentials = allowsClientCredentials
     }
 
     public func validate(_ body: JSONValue) throws -> ClientMetadata {
@@ -36,6 +41,11 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
             grantTypes = [.authorizationCode]
         }
         guard !grantTypes.isEmpty else { throw OAuthError.invalidClientMetadata("grant_types must not be empty") }
+        if grantTypes.contains(.clientCredentials), !allowsClientCredentials {
+            throw OAuthError.invalidClientMetadata(
+                "grant_types: client_credentials cannot be registered dynamically on this server; machine clients are added by the operator (latchkey clients add)"
+            )
+        }
         let usesCode = grantTypes.contains(.authorizationCode)
 
         // response_types defaults to ["code"], but a client without the code grant has no response type.

@@ -65,9 +65,37 @@ public struct RedirectURIPolicy: Sendable, Equatable {
             guard scheme.contains(where: { $0.isLetter }) else { throw reject("has an invalid scheme") }
             // RFC 8252 §7.1: a private-use scheme followed by a path, e.g. `com.example.app:/callback`.
             guard uri.count > rawScheme.count + 1 else { throw reject("has nothing after its scheme") }
+            guard Self.isPrivateUseScheme(scheme, uri: uri) else {
+                throw reject("uses '\(scheme):', which is not a private-use scheme; native apps use a reverse domain name such as com.example.app:/callback (RFC 8252 §7.1)")
+            }
             return .privateUse
         }
     }
+
+    /// RFC 8252 §7.1: a private-use scheme is a domain the app controls, reversed (`com.example.app`). Single-label
+    /// schemes are accepted only in the `name://` form MCP clients use (`cursor://`, `vscode://`), and never when the
+    /// scheme is registered for something else or belongs to a browser (`mailto:`, `urn:`, `chrome://`), whose
+    /// "redirect" would hand the code to another program.
+    static func isPrivateUseScheme(_ scheme: String, uri: String) -> Bool {
+        guard !registeredSchemes.contains(scheme) else { return false }
+        let labels = scheme.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count >= 2 {
+            return labels.allSatisfy { label in
+                !label.isEmpty && label.first!.isLetter && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+            }
+        }
+        return uri.dropFirst(scheme.count).hasPrefix("://") && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+    }
+
+    /// IANA-registered and browser-internal schemes that are not an app's own.
+    static let registeredSchemes: Set<String> = [
+        "mailto", "urn", "tel", "sms", "mms", "news", "nntp", "ldap", "ldaps", "telnet", "gopher", "irc", "ircs", "xmpp",
+        "sip", "sips", "ssh", "sftp", "git", "svn", "magnet", "geo", "market", "intent", "content", "itms", "itms-apps",
+        "itms-services", "resource", "chrome", "chrome-extension", "chrome-search", "chrome-untrusted", "edge", "brave",
+        "opera", "vivaldi", "moz-extension", "safari-extension", "ms-browser-extension", "devtools", "webcal", "facetime",
+        "callto", "skype", "steam", "jar", "res", "mk", "cid", "mid", "dns", "nfs", "smb", "afp", "rtsp", "rtmp", "webdav",
+        "http+unix", "ipfs", "ipns", "did", "bitcoin", "blob", "tag", "info", "fax", "modem", "pres", "im", "snmp", "z39.50r", "z39.50s",
+    ]
 
     func isAllowed(host: String) -> Bool {
         guard !allowedHosts.isEmpty else { return true }

@@ -14,9 +14,11 @@ public protocol SessionStore: Sendable {
 /// Remembered approvals, one per (user, client, audience).
 public protocol ConsentStore: Sendable {
     func consent(userID: String, clientID: String, audience: [String]) async throws -> Consent?
-    /// Remembers an approval; scopes already approved for the same key are kept (the union is stored).
+    /// Remembers an approval; what was already approved for the same key is kept (`Consent.merged(with:)`).
     func grant(_ consent: Consent) async throws
     func list(userID: String) async throws -> [Consent]
     /// `false` when there was nothing to forget.
     func revoke(userID: String, clientID: String, audience: [String]) async throws -> Bool
+    /// Forgets every approval of a client (its redirect URIs or grants changed).
+    func revokeAll(clientID: String) async throws
 }

@@ -13,6 +13,8 @@ public struct LatchkeyConfiguration: Sendable {
         "registration-initial-access-token", "registration-allowed-redirect-hosts", "registration-rate-limit",
         "registration-max-body-bytes", "session-idle-lifetime", "session-absolute-lifetime",
         "login-failures-per-account", "login-failures-per-address", "client-cache-ttl",
+        "login-account-delay-max", "idle-timeout", "header-timeout", "body-timeout", "max-connections",
+        "registration-allow-client-credentials", "introspection-clients",
     ]
 
     public var issuer: Issuer
@@ -44,16 +46,36 @@ public struct LatchkeyConfiguration: Sendable {
     /// Seconds a browser session lives without activity, and at most.
     public var sessionIdleLifetime: Int
     public var sessionAbsoluteLifetime: Int
-    /// Failed logins allowed per username and per client IP in each 15-minute window; 0 disables.
+    /// Failed logins allowed per (username, client IP) and per client IP in each 15-minute window; 0 disables.
     public var loginFailuresPerAccount: Int
     public var loginFailuresPerAddress: Int
+    /// The longest delay, in seconds, a username's failures (from any address) impose on its next attempt; 0 disables.
+    public var loginAccountDelayMax: Int
     /// Seconds an instance may keep using a client it read from the registry; 0 reads it on every request.
     public var clientCacheTTL: Int
+    /// Connection deadlines and the connection cap (DESIGN §8).
+    public var connections: ConnectionSettings
+    /// Confidential clients that may introspect any token although no resource names them (RFC 7662 §4).
+    public var introspectionClients: [String]
+
+    public struct ConnectionSettings: Sendable, Equatable {
+        /// Seconds a keep-alive connection may wait for its next request.
+        public var idleTimeout: Int
+        /// Seconds a new connection has to send its first request's headers.
+        public var headerTimeout: Int
+        /// Seconds a request has to send its whole body once its headers arrived.
+        public var bodyTimeout: Int
+        /// Open connections at most; 0 derives it from the descriptor limit (`ServerLimits`).
+        public var maxConnections: Int
+    }
 
     public struct RegistrationSettings: Sendable {
         /// RFC 7591 §3: when set, `POST /register` requires `Authorization: Bearer <token>`.
         public var initialAccessToken: String?
         public var allowedRedirectHosts: [String]
+        /// Whether dynamic registration may register `client_credentials` without an initial access token: such a
+        /// client gets tokens with no user behind them (DESIGN §8). Off by default; use `latchkey clients add`.
+        public var allowClientCredentials: Bool
         /// Registrations per client IP per minute; 0 disables the limit.
         public var rateLimitPerMinute: Int
         public var maxBodyBytes: Int
@@ -109,14 +131,17 @@ public struct LatchkeyConfiguration: Sendable {
         do {
             resourceList = try values["resources"].map { text in
                 try JSONDecoder().decode([ResourceSetting].self, from: Data(text.utf8)).map { setting in
-                    try ProtectedResource(uri: setting.uri, name: setting.name ?? setting.uri, scopes: setting.scopes ?? supportedScopes)
+                    try ProtectedResource(
+                        uri: setting.uri, name: setting.name ?? setting.uri, scopes: setting.scopes ?? supportedScopes,
+                        clientID: setting.client_id.flatMap { $0.isEmpty ? nil : $0 }
+                    )
                 }
             } ?? []
         } catch let error as OAuthError {
             throw ConfigurationError("resources (from \(origin("resources"))): \(error.description)")
         } catch {
             throw ConfigurationError(
-                #"resources (from \#(origin("resources"))) must be a JSON array like [{"uri":"https://mcp.example.com/mcp","name":"My MCP server","scopes":["mcp:tools"]}]"#
+                #"resources (from \#(origin("resources"))) must be a JSON array like [{"uri":"https://mcp.example.com/mcp","name":"My MCP server","scopes":["mcp:tools"],"client_id":"…"}]"#
             )
         }
         do {
@@ -141,7 +166,15 @@ public struct LatchkeyConfiguration: Sendable {
         self.sessionAbsoluteLifetime = try int("session-absolute-lifetime", 7 * 86400, range: 300...90 * 86400)
         self.loginFailuresPerAccount = try int("login-failures-per-account", 10, range: 0...10_000)
         self.loginFailuresPerAddress = try int("login-failures-per-address", 100, range: 0...1_000_000)
+        self.loginAccountDelayMax = try int("login-account-delay-max", 8, range: 0...60)
         self.clientCacheTTL = try int("client-cache-ttl", 5, range: 0...300)
+        self.connections = ConnectionSettings(
+            idleTimeout: try int("idle-timeout", 30, range: 1...3600),
+            headerTimeout: try int("header-timeout", 10, range: 1...600),
+            bodyTimeout: try int("body-timeout", 30, range: 1...3600),
+            maxConnections: try int("max-connections", 0, range: 0...1_000_000)
+        )
+        self.introspectionClients = list("introspection-clients") ?? []
         let levelName = values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -154,6 +187,7 @@ public struct LatchkeyConfiguration: Sendable {
         self.registration = RegistrationSettings(
             initialAccessToken: initialAccessToken,
             allowedRedirectHosts: list("registration-allowed-redirect-hosts") ?? [],
+            allowClientCredentials: try bool("registration-allow-client-credentials"),
             rateLimitPerMinute: try int("registration-rate-limit", 60, range: 0...1_000_000),
             maxBodyBytes: try int("registration-max-body-bytes", 64 * 1024, range: 1024...1024 * 1024)
         )
@@ -175,13 +209,24 @@ public struct LatchkeyConfiguration: Sendable {
         var uri: String
         var name: String?
         var scopes: [String]?
+        /// The confidential client the MCP server authenticates as (introspection, token exchange).
+        var client_id: String?
     }
 
-    /// The policy `POST /register` enforces.
+    /// The policy `POST /register` enforces: `client_credentials` only behind an initial access token or when the
+    /// operator allowed it explicitly.
     public var registrationPolicy: ClientRegistrationPolicy {
         ClientRegistrationPolicy(
             redirectURIs: RedirectURIPolicy(allowedHosts: registration.allowedRedirectHosts),
-            supportedScopes: scopes
+            supportedScopes: scopes,
+            allowsClientCredentials: registration.allowClientCredentials || registration.initialAccessToken != nil
         )
+    }
+
+    /// The policy for clients the operator adds (`latchkey clients add`): the same rules, and machine clients allowed.
+    public var operatorRegistrationPolicy: ClientRegistrationPolicy {
+        var policy = registrationPolicy
+        policy.allowsClientCredentials = true
+        return policy
     }
 }

@@ -34,8 +34,7 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
     let users: any UserStore
     let passwords: PasswordHasher
     let clients: any ClientStore
-    let accountThrottle: RateLimiter
-    let addressThrottle: RateLimiter
+    let limits: LoginLimits
     let now: @Sendable () -> Int64
 
     var paths: PagePaths { login.pages.paths }
@@ -66,13 +65,15 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
         // variants (case, a NUL, other junk) cannot each get a fresh count.
         let username = try? User.normalizeUsername(typed)
         let time = now()
-        let accountKey = "account:" + (username ?? "(invalid)")
-        let addressKey = "address:" + address
-        if let wait = addressThrottle.check(addressKey, now: time) ?? accountThrottle.check(accountKey, now: time) {
+        let account = username ?? "(invalid)"
+        switch limits.admit(account: account, address: address, now: time) {
+        case .refuse(let wait):
             let minutes = max(1, (wait + 59) / 60)
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
                               username: typed, status: .tooManyRequests, retryAfter: wait)
+        case .proceed(let delay):
+            if delay > 0 { try await Task.sleep(for: .seconds(delay)) }
         }
         var user: User?
         if let username { user = try await users.user(username: username) }
@@ -82,8 +83,7 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Incorrect username or password.", username: typed, status: .unauthorized)
         }
-        accountThrottle.giveBack(accountKey, clear: true)
-        addressThrottle.giveBack(addressKey, clear: false)
+        limits.succeeded(account: account, address: address)
         var response = BrowserResponse.redirect(returnTo, status: .seeOther)
         response.setCookie(try await sessions.start(user: user, replacing: request))
         return response

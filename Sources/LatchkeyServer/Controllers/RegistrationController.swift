@@ -15,25 +15,34 @@ struct RegistrationController {
     func addRoutes(to router: Router<Context>) {
         let base = issuer.path + "/register"
         router.post(RouterPath(base)) { request, context in try await register(request, context) }
+        // RFC 7592 management: counted like registrations, and authenticated before the body is read, so an
+        // unauthenticated request costs a hash and no parsing (DESIGN §8).
         router.get(RouterPath(base + "/:client_id")) { request, context in
-            try Response.json(try await service.read(clientID: try Self.clientID(context), token: Self.bearer(request)), status: .ok)
+            try limit(context, key: "manage")
+            return try Response.json(try await service.read(clientID: try Self.clientID(context), token: Self.bearer(request)), status: .ok)
         }
         router.put(RouterPath(base + "/:client_id")) { request, context in
-            let clientID = try Self.clientID(context)
-            let token = Self.bearer(request)
+            try limit(context, key: "manage")
+            let client = try await service.authenticate(clientID: try Self.clientID(context), token: Self.bearer(request))
             let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
-            return try Response.json(try await service.update(clientID: clientID, token: token, body: body), status: .ok)
+            return try Response.json(try await service.update(client, body: body), status: .ok)
         }
         router.delete(RouterPath(base + "/:client_id")) { request, context in
+            try limit(context, key: "manage")
             try await service.delete(clientID: try Self.clientID(context), token: Self.bearer(request))
             return Response(status: .noContent, headers: [.cacheControl: "no-store"])
         }
     }
 
-    func register(_ request: Request, _ context: Context) async throws -> Response {
-        if let retryAfter = rateLimiter.check(context.clientIP, now: Int64(Date().timeIntervalSince1970)) {
-            throw OAuthError(.rateLimited, "Too many registrations from this address; retry later", httpStatus: 429, retryAfter: retryAfter)
+    /// Counts one request from the caller's address; registration and management have separate budgets.
+    func limit(_ context: Context, key: String) throws {
+        if let retryAfter = rateLimiter.check(key + " " + context.clientIP, now: Int64(Date().timeIntervalSince1970)) {
+            throw OAuthError(.rateLimited, "Too many registration requests from this address; retry later", httpStatus: 429, retryAfter: retryAfter)
         }
+    }
+
+    func register(_ request: Request, _ context: Context) async throws -> Response {
+        try limit(context, key: "register")
         // RFC 7591 §3: an initial access token, when the operator requires one.
         if let initialAccessToken {
             guard let presented = Self.bearer(request), ConstantTime.equals(presented, initialAccessToken) else {

@@ -64,11 +64,7 @@ struct AuthorizationService: Sendable {
 
     /// The user approved: remember it, then issue a code.
     func approve(_ request: AuthorizationRequest, session: BrowserSession) async throws -> String {
-        let time = now()
-        try await consents.grant(Consent(
-            userID: session.userID, clientID: request.clientID, audience: request.audience, scopes: request.scopes,
-            createdAt: time, updatedAt: time
-        ))
+        try await consents.grant(Consent(approving: request, userID: session.userID, now: now()))
         return try await issueCode(request, session: session)
     }
 

@@ -9,6 +9,8 @@ import LatchkeyCrypto
 /// registration access token (RFC 7592 §3 allows it to change; the client must use the newest).
 struct ClientRegistrationService: Sendable {
     let store: any ClientStore
+    /// Remembered approvals, ended when an update changes where codes go or what a grant yields.
+    let consents: any ConsentStore
     let policy: ClientRegistrationPolicy
     let hasher: SecretHasher
     let issuer: Issuer
@@ -17,10 +19,20 @@ struct ClientRegistrationService: Sendable {
     /// Fields RFC 7592 §2.2 forbids in an update request.
     static let serverOnlyFields = ["registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"]
 
-    func register(_ body: JSONValue) async throws -> RegistrationResponse {
+    /// - Parameter chosenID: an id the operator picked (`latchkey clients add --client-id`); clients that register
+    ///   themselves always get a random one.
+    func register(_ body: JSONValue, chosenID: String? = nil) async throws -> RegistrationResponse {
         let metadata = try policy.validate(body)
         let time = now()
-        let clientID = RandomToken.hex(bytes: 16)
+        if let chosenID {
+            guard Self.isValidChosenID(chosenID) else {
+                throw OAuthError.invalidRequest("a client id is 1 to 128 letters, digits and . _ ~ -")
+            }
+            guard try await store.client(id: chosenID) == nil else {
+                throw OAuthError.invalidRequest("a client with the id \(chosenID) already exists")
+            }
+        }
+        let clientID = chosenID ?? RandomToken.hex(bytes: 16)
         let secret = metadata.tokenEndpointAuthMethod.isConfidential ? RandomToken.generate(bytes: 32) : nil
         let registrationToken = RandomToken.generate(bytes: 32)
         let client = RegisteredClient(
@@ -46,9 +58,11 @@ struct ClientRegistrationService: Sendable {
         return response(client, secret: nil, registrationToken: registrationToken)
     }
 
-    /// RFC 7592 §2.2: the request replaces the metadata; omitted fields take their defaults.
-    func update(clientID: String, token: String?, body: JSONValue) async throws -> RegistrationResponse {
-        var client = try await authenticate(clientID: clientID, token: token)
+    /// RFC 7592 §2.2: the request replaces the metadata; omitted fields take their defaults. `client` is the one
+    /// `authenticate` returned, so the body is read only for a caller holding the registration access token.
+    func update(_ authenticated: RegisteredClient, body: JSONValue) async throws -> RegistrationResponse {
+        var client = authenticated
+        let clientID = client.clientID
         guard case .object(let fields) = body else {
             throw OAuthError.invalidClientMetadata("The request body must be a JSON object")
         }
@@ -73,10 +87,14 @@ struct ClientRegistrationService: Sendable {
         }
         let currentTokenHash = client.registrationTokenHash
         let registrationToken = RandomToken.generate(bytes: 32)
+        // An approval covered what the consent page showed: where codes go and whether refresh tokens come with them.
+        // A change to either ends every remembered approval of the client, so the user sees the new terms.
+        let endsApprovals = metadata.redirectURIs != client.metadata.redirectURIs || Set(metadata.grantTypes) != Set(client.metadata.grantTypes)
         client.metadata = metadata
         client.registrationTokenHash = hasher.hash(registrationToken)
         client.updatedAt = now()
         guard try await store.update(client, currentTokenHash: currentTokenHash) else { throw Self.unauthorized }
+        if endsApprovals { try await consents.revokeAll(clientID: clientID) }
         return response(client, secret: secret, registrationToken: registrationToken)
     }
 
@@ -85,10 +103,14 @@ struct ClientRegistrationService: Sendable {
         _ = try await store.delete(id: clientID)
     }
 
+    static func isValidChosenID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.unicodeScalars.allSatisfy { $0.isASCII && (Character($0).isLetter || Character($0).isNumber || "._~-".unicodeScalars.contains($0)) }
+    }
+
     /// One answer for an unknown client and a wrong token, so the endpoint does not reveal which ids exist.
     static let unauthorized = OAuthError.invalidToken("The registration access token is missing, invalid or revoked")
 
-    private func authenticate(clientID: String, token: String?) async throws -> RegisteredClient {
+    func authenticate(clientID: String, token: String?) async throws -> RegisteredClient {
         guard let token, !token.isEmpty, clientID.utf8.count <= 128 else { throw Self.unauthorized }
         guard let client = try await store.client(id: clientID),
               hasher.verify(token, against: client.registrationTokenHash)

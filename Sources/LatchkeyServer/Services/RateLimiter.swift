@@ -11,6 +11,9 @@ final class RateLimiter: Sendable {
         var count: Int
     }
 
+    /// Keys held at most before the oldest are forgotten.
+    static let maxKeys = 100_000
+
     let limit: Int
     let windowSeconds: Int64
     let windows: Mutex<[String: Window]>
@@ -27,11 +30,15 @@ final class RateLimiter: Sendable {
     func check(_ key: String, now: Int64) -> Int? {
         guard limit > 0 else { return nil }
         return windows.withLock { windows in
-            if windows.count > 100_000 {
+            if windows.count > Self.maxKeys {
                 // Bounded memory and work under address spraying: forget ended windows, and if that is not enough,
-                // everything (the limit is a brake, not a ledger).
+                // the oldest, down to half the bound. Clearing everything would hand every throttled key a fresh
+                // count; the oldest windows are the nearest to their end anyway. Runs once per maxKeys / 2 new keys.
                 windows = windows.filter { now - $0.value.start < windowSeconds }
-                if windows.count > 50_000 { windows.removeAll() }
+                if windows.count > Self.maxKeys / 2 {
+                    let oldest = windows.sorted { $0.value.start < $1.value.start }.prefix(windows.count - Self.maxKeys / 2)
+                    for (key, _) in oldest { windows.removeValue(forKey: key) }
+                }
             }
             var window = windows[key] ?? Window(start: now, count: 0)
             if now - window.start >= windowSeconds { window = Window(start: now, count: 0) }
@@ -39,6 +46,14 @@ final class RateLimiter: Sendable {
             window.count += 1
             windows[key] = window
             return nil
+        }
+    }
+
+    /// How many requests `key` has made in its current window, without counting one.
+    func count(_ key: String, now: Int64) -> Int {
+        windows.withLock { windows in
+            guard let window = windows[key], now - window.start < windowSeconds else { return 0 }
+            return window.count
         }
     }
 

@@ -10,6 +10,11 @@ enum RequestBody {
         guard mediaType == expected else {
             throw OAuthError(.invalidRequest, "The request body must be \(expected)", httpStatus: 415)
         }
+        // RFC 9112 §6.1: chunked is the only transfer coding a request may use here; anything else cannot be framed
+        // (RFC 9110 §15.6.2: 501 for a coding the server does not implement), and is not "too large".
+        if let coding = request.headers[.transferEncoding], coding.lowercased().filter({ $0 != " " }) != "chunked" {
+            throw OAuthError(.invalidRequest, "Transfer-Encoding '\(RedirectURIPolicy.excerpt(coding))' is not supported; send the body with Content-Length or chunked", httpStatus: 501)
+        }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
             throw OAuthError(.invalidRequest, "The request body exceeds \(maxBytes) bytes", httpStatus: 413)
         }

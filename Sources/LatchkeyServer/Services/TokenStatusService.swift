@@ -8,18 +8,28 @@ struct TokenStatusService: Sendable {
     let revocations: RevocationList
     let refreshTokens: any RefreshTokenStore
     let hasher: SecretHasher
+    let introspection: IntrospectionPolicy
     let now: @Sendable () -> Int64
 
-    /// RFC 7662 §2.1: the caller must be an authenticated resource server — here, a confidential client.
+    /// RFC 7662 §2.1: the caller must be an authenticated resource server — a confidential client that a resource
+    /// names, or one the operator listed (`IntrospectionPolicy`). It learns only about tokens for its resources.
     func introspect(_ form: FormParameters, authorization: String?) async throws -> IntrospectionResponse {
         let caller = try await authenticator.authenticate(try ClientCredentials(authorization: authorization, form: form))
         guard caller.isConfidential else {
             throw OAuthError(.invalidClient, "Only confidential clients may introspect tokens", httpStatus: 401)
         }
+        if introspection.reach(of: caller.clientID) == .none {
+            throw OAuthError(
+                .unauthorizedClient,
+                "This client may not introspect tokens: no resource names it as its client_id and it is not in introspection-clients",
+                httpStatus: 403
+            )
+        }
         let token = try form.require("token")
         // §2.2: anything not currently valid is simply inactive, with no detail on why.
         // A deleted client's tokens die with it.
         guard let claims = verifier.verify(token, now: now()), try await !revocations.check(claims.tokenID),
+              introspection.mayIntrospect(caller.clientID, audience: claims.audience),
               try await authenticator.store.client(id: claims.clientID) != nil
         else {
             return IntrospectionResponse(active: false)

@@ -1,0 +1,115 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Closes a connection whose client does not make progress in time, following `ConnectionDeadlines`.
+///
+/// One instance per connection, added after HTTP decoding, so it sees request and response parts. Every method runs
+/// on the channel's event loop; the scheduled task only closes the channel (which is `Sendable`).
+final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private var deadlines: ConnectionDeadlines
+    private var scheduled: Scheduled<Void>?
+    private var started = false
+
+    init(timeouts: ConnectionDeadlines.Timeouts) {
+        self.deadlines = ConnectionDeadlines(timeouts)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancel()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancel()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            apply(deadlines.readHead(close: Self.asksToClose(head.headerFields)), context: context)
+        case .body:
+            break
+        case .end:
+            apply(deadlines.readEnd(), context: context)
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            pendingResponseClose = Self.asksToClose(head.headerFields)
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            let action = deadlines.wroteResponseEnd(close: pendingResponseClose)
+            if action == .closeWhenFlushed {
+                let flushed = promise ?? context.eventLoop.makePromise()
+                let channel = context.channel
+                flushed.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                cancel()
+                context.writeAndFlush(data, promise: flushed)
+            } else {
+                apply(action, context: context)
+                context.write(data, promise: promise)
+            }
+        }
+    }
+
+    private var pendingResponseClose = false
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        apply(deadlines.started(), context: context)
+    }
+
+    private func apply(_ action: ConnectionDeadlines.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .schedule(let delay):
+            cancel()
+            let channel = context.channel
+            let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+            scheduled = context.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+                channel.close(promise: nil)
+            }
+        case .cancel:
+            cancel()
+        case .closeWhenFlushed:
+            cancel()
+            context.channel.close(promise: nil)
+        case .keep:
+            break
+        }
+    }
+
+    private func cancel() {
+        scheduled?.cancel()
+        scheduled = nil
+    }
+
+    static func asksToClose(_ fields: HTTPFields) -> Bool {
+        fields[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" }.lowercased() == "close" }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ConnectionDeadlineHandler: Sendable {}

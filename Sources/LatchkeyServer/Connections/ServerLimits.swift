@@ -1,0 +1,25 @@
+import LatchkeyCore
+
+/// The connection deadlines and cap the server runs with, derived from the settings and the descriptor limit.
+public struct ServerLimits: Sendable, Equatable {
+    /// Descriptors kept back from connections: the database pool, SQLite's files, logs, the listening socket.
+    public static let reservedDescriptors = 128
+    /// The fewest connections a derived cap allows, however low the limit.
+    public static let minimumConnections = 32
+    /// After answering `Connection: close` with the body unread, how long the client has to read the answer.
+    public static let linger: Duration = .seconds(2)
+
+    public var timeouts: ConnectionDeadlines.Timeouts
+    public var maxConnections: Int
+
+    /// `descriptors` is the limit in force (after `DescriptorLimit.raiseSoftLimit()`); the cap stays below it so an
+    /// accept never fails for want of a descriptor. A configured `max-connections` above that is lowered to it.
+    public init(_ settings: LatchkeyConfiguration.ConnectionSettings, descriptors: DescriptorLimit?) {
+        self.timeouts = ConnectionDeadlines.Timeouts(
+            header: .seconds(settings.headerTimeout), body: .seconds(settings.bodyTimeout),
+            idle: .seconds(settings.idleTimeout), linger: Self.linger
+        )
+        let available = max(Self.minimumConnections, (descriptors?.soft ?? 1024) - Self.reservedDescriptors)
+        self.maxConnections = settings.maxConnections > 0 ? min(settings.maxConnections, available) : available
+    }
+}

@@ -1,0 +1,22 @@
+import LatchkeyCore
+
+/// A client the operator added: its id and, for a confidential client, the secret, shown once.
+public struct AddedClient: Sendable {
+    public var clientID: String
+    public var clientSecret: String?
+    public var metadata: ClientMetadata
+}
+
+extension LatchkeyRuntime {
+    /// Registers a client on the operator's authority (`latchkey clients add`): RFC 7591 metadata under the same rules
+    /// as `POST /register`, except that machine clients (`client_credentials`) are allowed. No registration access
+    /// token is handed out, so the client cannot change itself through RFC 7592; the operator manages it.
+    public func addClient(_ metadata: JSONValue, clientID: String? = nil) async throws -> AddedClient {
+        let service = ClientRegistrationService(
+            store: clients, consents: consents, policy: configuration.operatorRegistrationPolicy, hasher: hasher,
+            issuer: configuration.issuer, now: LatchkeyRuntime.now
+        )
+        let registered = try await service.register(metadata, chosenID: clientID)
+        return AddedClient(clientID: registered.clientID, clientSecret: registered.clientSecret, metadata: registered.metadata)
+    }
+}
