@@ -61,6 +61,9 @@ struct AuthorizationRequestTests {
         ("http://127.0.0.1:50000/callback", true), ("http://127.0.0.1/callback", true), ("http://127.0.0.1:33418/other", false),
         ("http://localhost:33418/callback", false), ("http://127.0.0.1:33418/callback?x=1", false), ("https://127.0.0.1:33418/callback", false),
         ("cursor://anysphere.cursor/cb", true), ("cursor://anysphere.cursor/cb2", false), ("CURSOR://anysphere.cursor/cb", false),
+        // RFC 6749 §3.1.2: no fragment; the path after '#' must not pass for the registered one (RFC 8252 §7.3).
+        ("http://127.0.0.1:5555#/callback", false), ("http://127.0.0.1:5555/callback#x", false), ("http://127.0.0.1:5555/callback#", false),
+        ("http://127.0.0.1:5555/call<back", false),
     ])
     func redirectMatching(sent: String, accepted: Bool) throws {
         let result = try Self.validator().validate(Self.query(["redirect_uri": sent]), client: Self.client())

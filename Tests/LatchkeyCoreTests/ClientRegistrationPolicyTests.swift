@@ -4,7 +4,22 @@ import Testing
 
 /// RFC 7591 §2 client metadata validation (DESIGN §5: wrong types get a 400 naming the field).
 struct ClientRegistrationPolicyTests {
-    let policy = ClientRegistrationPolicy(supportedScopes: ["openid", "profile", "mcp:read", "mcp:write"])
+    /// Machine clients allowed, as for the operator; `refusesClientCredentialsByDefault` checks the default.
+    let policy = ClientRegistrationPolicy(supportedScopes: ["openid", "profile", "mcp:read", "mcp:write"], allowsClientCredentials: true)
+
+    @Test("client_credentials is refused unless the policy allows it, naming the way to add machine clients")
+    func refusesClientCredentialsByDefault() {
+        let open = ClientRegistrationPolicy(supportedScopes: ["mcp:read"])
+        let error = #expect(throws: OAuthError.self) { try open.validate(.object(["grant_types": .array([.string("client_credentials")])])) }
+        #expect(error?.code == .invalidClientMetadata)
+        #expect(error?.description.contains("latchkey clients add") == true)
+        let mixed: JSONValue = .object([
+            "grant_types": .array([.string("authorization_code"), .string("client_credentials")]),
+            "redirect_uris": .array([.string("https://app.example.com/cb")]), "token_endpoint_auth_method": .string("client_secret_basic"),
+        ])
+        #expect(throws: OAuthError.self) { try open.validate(mixed) }
+        #expect(throws: Never.self) { try open.validate(.object(["redirect_uris": .array([.string("http://127.0.0.1/cb")])])) }
+    }
 
     /// Parses `json` the way the registration endpoint does.
     func body(_ json: String) throws -> JSONValue {

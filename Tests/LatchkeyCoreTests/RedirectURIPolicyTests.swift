@@ -70,6 +70,16 @@ struct RedirectURIPolicyTests {
         "http://0.0.0.0/cb",
         "http://[::2]/cb",
         "http://localhost./cb",
+        // RFC 8252 §7.1: a private-use scheme is the app's own reversed domain, or an app's `name://`; registered
+        // and browser schemes would hand the code to another program.
+        "mailto:security@example.com",
+        "mailto:x",
+        "chrome://settings/callback",
+        "chrome-extension://abcdef/cb",
+        "urn:ietf:wg:oauth:2.0:oob",
+        "tel:+15551234567",
+        "myapp:callback",
+        "com..example:/cb",
         // https needs a host; a URI needs a scheme.
         "https:///cb",
         "https:/cb",

@@ -531,4 +531,106 @@ struct BrowserFlowTests {
             #expect(css.headers[.contentType]?.hasPrefix("text/css") == true)
         }
     }
+
+    /// A code-flow client registered with `body`; returns its id and registration access token.
+    static func registerManaged(_ client: any TestClientProtocol, _ body: String) async throws -> RegistrationManagementTests.Registered {
+        try await RegistrationManagementTests.register(client, body)
+    }
+
+    static func authorize(_ clientID: String, redirect: String, _ extra: String = "") -> String {
+        "/authorize?response_type=code&client_id=\(clientID)&redirect_uri=\(AuthorizationResponse.percentEncode(redirect))"
+            + "&code_challenge=\(PKCEChallenge.s256(verifier))&code_challenge_method=S256&state=s\(extra)"
+    }
+
+    @Test("an approval without refresh tokens does not cover the client once it adds the refresh grant")
+    func consentBindsOfflineAccess() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            var registered = try await Self.registerManaged(client, #"{"redirect_uris":["\#(Self.redirect)"],"client_name":"Notes"}"#)
+            try await Self.createUser(runtime, Self.username)
+            let browser = TestBrowser(client)
+            let login = try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect))
+            let consent = try await browser.get(try #require(try await browser.login(login).location))
+            #expect(!consent.text.contains("offline_access"))
+            let approved = try await browser.decide(consent, "approve")
+            #expect(approved.redirectParameters["code"] != nil)
+            // Remembered: the same request gets a code at once.
+            #expect(try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect, "&prompt=none")).redirectParameters["code"] != nil)
+
+            let update = try await client.execute(
+                uri: registered.path, method: .put, headers: [.authorization: "Bearer \(registered.token)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"client_id":"\#(registered.clientID)","redirect_uris":["\#(Self.redirect)"],"client_name":"Notes","grant_types":["authorization_code","refresh_token"]}"#)
+            )
+            #expect(update.status == .ok)
+            registered = .init(clientID: registered.clientID, token: try #require(update.json["registration_access_token"] as? String))
+            let silent = try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect, "&prompt=none"))
+            #expect(silent.redirectParameters["error"] == "consent_required")
+            #expect(silent.redirectParameters["code"] == nil)
+            let again = try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect))
+            #expect(again.status == .ok && again.text.contains("offline_access"), "the consent page is shown again, with refresh tokens on it")
+        }
+    }
+
+    @Test("an approval covers only the redirect target it showed; changing redirect_uris ends it")
+    func consentBindsRedirectTarget() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let other = "https://app.example.com/callback"
+            let registered = try await Self.registerManaged(client, #"{"redirect_uris":["\#(Self.redirect)","\#(other)"],"client_name":"Two"}"#)
+            try await Self.createUser(runtime, Self.username)
+            let browser = TestBrowser(client)
+            let login = try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect))
+            _ = try await browser.decide(try await browser.get(try #require(try await browser.login(login).location)), "approve")
+            // Another port on the same loopback host is covered (RFC 8252 §7.3) ...
+            let otherPort = "http://127.0.0.1:5555/callback"
+            #expect(try await browser.get(Self.authorize(registered.clientID, redirect: otherPort, "&prompt=none")).redirectParameters["code"] != nil)
+            // ... another registered host is not.
+            let elsewhere = try await browser.get(Self.authorize(registered.clientID, redirect: other, "&prompt=none"))
+            #expect(elsewhere.redirectParameters["error"] == "consent_required" && elsewhere.redirectParameters["code"] == nil)
+
+            // The adversarial test's case: approve a loopback client, then point it at another host.
+            let update = try await client.execute(
+                uri: registered.path, method: .put, headers: [.authorization: "Bearer \(registered.token)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"client_id":"\#(registered.clientID)","redirect_uris":["https://evil.example/steal","\#(Self.redirect)"],"client_name":"Two"}"#)
+            )
+            #expect(update.status == .ok)
+            let stolen = try await browser.get(Self.authorize(registered.clientID, redirect: "https://evil.example/steal", "&prompt=none"))
+            #expect(stolen.redirectParameters["code"] == nil)
+            #expect(stolen.redirectParameters["error"] == "consent_required")
+            // The change ended the approval itself, for the old target too.
+            let old = try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect, "&prompt=none"))
+            #expect(old.redirectParameters["error"] == "consent_required")
+        }
+    }
+
+    @Test("a redirect_uri with a fragment is refused on a page, never redirected, at /authorize; and at /token")
+    func fragmentRedirect() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let registered = try await Self.registerManaged(client, #"{"redirect_uris":["http://127.0.0.1/callback"]}"#)
+            try await Self.createUser(runtime, Self.username)
+            let browser = TestBrowser(client)
+            for sent in ["http://127.0.0.1:5555#/callback", "http://127.0.0.1:5555/callback#x"] {
+                let page = try await browser.get(Self.authorize(registered.clientID, redirect: sent))
+                #expect(page.status == .badRequest || page.status == .ok)
+                #expect(page.location == nil, "never redirected: \(sent)")
+                #expect(page.text.contains("redirect_uri is not registered"))
+            }
+            // At /token, a fragment is refused as a malformed request, before any comparison.
+            let code = RandomToken.generate()
+            let now = LatchkeyRuntime.now()
+            try await runtime.codes.create(AuthorizationCodeRecord(
+                codeHash: runtime.hasher.hash(code), clientID: registered.clientID, userID: "id-alice", redirectURI: "http://127.0.0.1:5555/callback",
+                codeChallenge: PKCEChallenge.s256(Self.verifier), scopes: ["mcp:tools"], audience: [CodeGrantTests.resource],
+                authTime: now, createdAt: now, expiresAt: now + 60
+            ))
+            let token = try await TokenEndpointTests.post(client, "/token",
+                "grant_type=authorization_code&code=\(code)&client_id=\(registered.clientID)&code_verifier=\(Self.verifier)&redirect_uri=\(AuthorizationResponse.percentEncode("http://127.0.0.1:5555/callback#x"))")
+            #expect(token.status == .badRequest)
+            #expect(token.json["error"] as? String == "invalid_request")
+        }
+    }
 }

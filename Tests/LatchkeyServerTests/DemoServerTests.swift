@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LatchkeyCore
+import LatchkeyCrypto
 @testable import LatchkeyDemo
 @testable import LatchkeyResource
 import LatchkeyServer
@@ -26,17 +27,29 @@ struct DemoServerTests {
         return (try #require(response.json["access_token"] as? String), worker.id)
     }
 
+    /// A user's token for the demo, signed by the in-process Latchkey as the code flow would issue it.
+    static func userToken(_ runtime: LatchkeyRuntime, subject: String = "user-1", scope: String) throws -> String {
+        let now = LatchkeyRuntime.now()
+        return try AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: runtime.configuration.issuer.url).sign(AccessTokenClaims(
+            issuer: runtime.configuration.issuer.url, subject: subject, audience: [resource], clientID: "some-mcp-client", scope: scope,
+            issuedAt: now, expiresAt: now + 300, tokenID: RandomToken.generate(bytes: 8)
+        ))
+    }
+
     /// Runs `body` with the demo's router over an in-process Latchkey.
     ///
     /// The router test client always sends `Host: localhost`; `allowedHosts` decides whether that is the demo's name.
-    static func withDemo(allowedHosts: [String] = ["localhost"], _ body: @escaping @Sendable (any TestClientProtocol, any TestClientProtocol) async throws -> Void) async throws {
+    static func withDemo(
+        allowedHosts: [String] = ["localhost"],
+        _ body: @escaping @Sendable (any TestClientProtocol, any TestClientProtocol, LatchkeyRuntime) async throws -> Void
+    ) async throws {
         let app = TestApp(settings)
         defer { app.removeFiles() }
-        try await app.test { latchkey, _ in
+        try await app.test { latchkey, runtime in
             let verifier = try ResourceVerifierTests.verifier(ResourceVerifierTests.RouterKeySource(latchkey))
             let configuration = try DemoConfiguration(issuer: "http://127.0.0.1:8080", resource: resource, port: 0, allowedHosts: allowedHosts)
             let router = try buildDemoRouter(configuration: configuration, verifier: verifier, logger: .init(label: "demo-test"))
-            try await Application(router: router).test(.router) { demo in try await body(latchkey, demo) }
+            try await Application(router: router).test(.router) { demo in try await body(latchkey, demo, runtime) }
         }
     }
 
@@ -52,7 +65,7 @@ struct DemoServerTests {
 
     @Test("initialize, tools/list and whoami answer from the verified token")
     func toolsAnswer() async throws {
-        try await Self.withDemo { latchkey, demo in
+        try await Self.withDemo { latchkey, demo, runtime in
             let (token, clientID) = try await Self.token(latchkey, scope: "mcp:tools")
             let initialize = try await Self.rpc(demo, #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#, token: token)
             #expect(initialize.status == .ok)
@@ -79,7 +92,7 @@ struct DemoServerTests {
 
     @Test("step-up: write_note without demo:write is 403 insufficient_scope before it runs, also inside a batch")
     func stepUp() async throws {
-        try await Self.withDemo { latchkey, demo in
+        try await Self.withDemo { latchkey, demo, runtime in
             let narrow = try await Self.token(latchkey, scope: "mcp:tools").token
             let refused = try await Self.rpc(demo, Self.call("write_note", arguments: #"{"text":"x"}"#), token: narrow)
             #expect(refused.status == .forbidden)
@@ -96,7 +109,13 @@ struct DemoServerTests {
             let notes = try await Self.rpc(demo, Self.call("read_notes"), token: narrow)
             #expect(notes.text.contains("You have no notes yet"))
 
-            let wide = try await Self.token(latchkey, scope: "mcp:tools demo:write").token
+            // A machine token with every scope still may not write: write_note acts for a user (DESIGN §8).
+            let machine = try await Self.token(latchkey, scope: "mcp:tools demo:write").token
+            let machineWrite = try await Self.rpc(demo, Self.call("write_note", arguments: #"{"text":"machine"}"#), token: machine)
+            #expect((machineWrite.json["result"] as? [String: Any])?["isError"] as? Bool == true)
+            #expect(machineWrite.text.contains("acts for a user"))
+
+            let wide = try Self.userToken(runtime, scope: "mcp:tools demo:write")
             let saved = try await Self.rpc(demo, Self.call("write_note", arguments: #"{"text":"kept"}"#), token: wide)
             #expect(saved.status == .ok && saved.text.contains("Saved. You have 1 note."))
             #expect(try await Self.rpc(demo, Self.call("read_notes"), token: wide).text.contains("kept"))
@@ -109,7 +128,7 @@ struct DemoServerTests {
 
     @Test("bad input: no or bad token, unknown tool, not JSON, too big, wrong method, foreign Host or Origin")
     func badInput() async throws {
-        try await Self.withDemo { latchkey, demo in
+        try await Self.withDemo { latchkey, demo, runtime in
             let bare = try await demo.execute(uri: "/mcp", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: Self.call("whoami")))
             #expect(bare.status == .unauthorized)
             #expect(bare.headers[.wwwAuthenticate] == #"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools""#)
@@ -139,10 +158,31 @@ struct DemoServerTests {
             #expect(ownOrigin.status == .ok)
         }
         // A Host that is not the demo's (DNS rebinding) is refused before anything runs.
-        try await Self.withDemo(allowedHosts: ["mcp.example.com"]) { latchkey, demo in
+        try await Self.withDemo(allowedHosts: ["mcp.example.com"]) { latchkey, demo, runtime in
             let token = try await Self.token(latchkey, scope: "mcp:tools").token
             #expect(try await Self.rpc(demo, Self.call("whoami"), token: token).status == .misdirectedRequest)
             #expect(try await Self.rpc(demo, Self.call("write_note", arguments: #"{"text":"x"}"#), token: token).status == .misdirectedRequest)
+            // /whoami too (it skipped the check): a rebinding page must not read the token's claims.
+            let whoami = try await demo.execute(uri: "/whoami", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(whoami.status == .misdirectedRequest)
+            #expect(!whoami.text.contains("client_id"))
+        }
+    }
+
+    @Test("an over-deep body is refused before the SDK parses it")
+    func deepBody() async throws {
+        try await Self.withDemo { latchkey, demo, _ in
+            let token = try await Self.token(latchkey, scope: "mcp:tools").token
+            let deep = String(repeating: "[", count: 511) + String(repeating: "]", count: 511)
+            let body = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":\#(deep)}}}"#
+            let answer = try await Self.rpc(demo, body, token: token)
+            #expect(answer.status == .badRequest)
+            #expect((answer.json["error"] as? [String: Any])?["code"] as? Int == -32600)
+            #expect(answer.text.contains("nests"))
+            // 32 levels is fine.
+            let shallow = String(repeating: "[", count: 28) + String(repeating: "]", count: 28)
+            let ok = try await Self.rpc(demo, #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":\#(shallow)}}}"#, token: token)
+            #expect(ok.status == .ok)
         }
     }
 

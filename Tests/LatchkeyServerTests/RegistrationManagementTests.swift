@@ -130,4 +130,47 @@ struct RegistrationManagementTests {
             #expect(try await client.execute(uri: registered.path, method: .get, headers: [.authorization: "Bearer \(registered.token)"]).status == .unauthorized)
         }
     }
+
+    @Test("PUT and DELETE authenticate before reading the body: a bad token is 401 whatever the body, an over-deep one included")
+    func authenticateBeforeBody() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let registered = try await Self.register(client)
+            for (contentType, body) in [("application/json", RegistrationTests.deepBody), ("text/plain", "not json"), ("application/json", "{")] {
+                let put = try await client.execute(
+                    uri: "/register/0123456789abcdef0123456789abcdef", method: .put,
+                    headers: [.authorization: "Bearer nope", .contentType: contentType], body: ByteBuffer(string: body)
+                )
+                #expect(put.status == .unauthorized, "\(contentType) \(body.prefix(10))")
+                let wrongToken = try await client.execute(
+                    uri: registered.path, method: .put, headers: [.authorization: "Bearer nope", .contentType: contentType], body: ByteBuffer(string: body)
+                )
+                #expect(wrongToken.status == .unauthorized)
+            }
+            // With the right token, the over-deep body is refused by the nesting check.
+            let deep = try await client.execute(
+                uri: registered.path, method: .put, headers: [.authorization: "Bearer \(registered.token)", .contentType: "application/json"],
+                body: ByteBuffer(string: RegistrationTests.deepBody)
+            )
+            #expect(deep.status == .badRequest)
+            #expect((deep.json["error_description"] as? String)?.contains("more than 32 levels deep") == true)
+        }
+    }
+
+    @Test("management requests are rate limited per address like registrations")
+    func rateLimited() async throws {
+        let app = TestApp(["registration-rate-limit": "2"])
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: "/register/abc", method: .delete, headers: [.authorization: "Bearer nope"]).status == .unauthorized)
+            }
+            let limited = try await client.execute(uri: "/register/abc", method: .put, headers: [.authorization: "Bearer nope"])
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+            // Registration has its own budget.
+            #expect(try await client.register(#"{"redirect_uris":["http://127.0.0.1/cb"]}"#).status == .created)
+        }
+    }
 }

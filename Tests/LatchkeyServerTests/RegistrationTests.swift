@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LatchkeyCore
 import LatchkeyServer
 import Testing
 
@@ -199,5 +200,75 @@ struct RegistrationTests {
         let id = try #require(clientID)
         let name = try await app.test { _, runtime in try await runtime.clients.client(id: id)?.metadata.clientName }
         #expect(name == "Durable")
+    }
+
+    /// The adversarial test's body: 63 arrays nested 511 deep, 64 KB, ~20 s of decoder CPU before the nesting cap.
+    static let deepBody: String = {
+        let deep = String(repeating: "[", count: 511) + String(repeating: "]", count: 511)
+        return #"{"redirect_uris":["http://127.0.0.1/cb"]"# + (0..<63).map { ",\"j\($0)\":" + deep }.joined() + "}"
+    }()
+
+    @Test("an over-deep body is refused by the nesting check, before any JSON parsing, and nothing is stored")
+    func deepBodyRefused() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let response = try await client.register(Self.deepBody)
+            #expect(response.status == .badRequest)
+            #expect(response.json["error"] as? String == "invalid_client_metadata")
+            // This description comes only from the depth check, which runs before the decoder.
+            #expect((response.json["error_description"] as? String)?.contains("more than 32 levels deep") == true)
+            #expect(try await runtime.clients.list(after: nil, limit: 10).isEmpty)
+            // Depth within the cap still parses (unknown members are ignored).
+            let shallow = #"{"redirect_uris":["http://127.0.0.1/cb"],"x":"# + String(repeating: "[", count: 31) + String(repeating: "]", count: 31) + "}"
+            #expect(try await client.register(shallow).status == .created)
+        }
+    }
+
+    @Test("open registration refuses client_credentials; an initial access token or the explicit setting allows it")
+    func machineClientsNeedTheOperator() async throws {
+        let body = #"{"grant_types":["client_credentials"],"client_name":"worker"}"#
+        let closed = TestApp(["registration-allow-client-credentials": "false"])
+        defer { closed.removeFiles() }
+        try await closed.test { client, runtime in
+            let response = try await client.register(body)
+            #expect(response.status == .badRequest)
+            #expect(response.json["error"] as? String == "invalid_client_metadata")
+            #expect(try await runtime.clients.list(after: nil, limit: 10).isEmpty)
+            // The operator's way: latchkey clients add.
+            let added = try await runtime.addClient(.object(["client_name": .string("worker"), "grant_types": .array([.string("client_credentials")])]))
+            let secret = try #require(added.clientSecret)
+            let token = try await TokenEndpointTests.post(client, "/token", "grant_type=client_credentials",
+                                                         authorization: TokenEndpointTests.Client(id: added.clientID, secret: secret).basic)
+            #expect(token.status == .ok)
+            // A chosen id must be free and well-formed.
+            await #expect(throws: OAuthError.self) {
+                try await runtime.addClient(.object(["grant_types": .array([.string("client_credentials")])]), clientID: added.clientID)
+            }
+            await #expect(throws: OAuthError.self) {
+                try await runtime.addClient(.object(["grant_types": .array([.string("client_credentials")])]), clientID: "has space")
+            }
+        }
+        let initial = "initial-access-token-0123456789"
+        let protected = TestApp(["registration-allow-client-credentials": "false", "registration-initial-access-token": initial])
+        defer { protected.removeFiles() }
+        try await protected.test { client, _ in
+            let response = try await client.register(body, headers: [.authorization: "Bearer \(initial)"])
+            #expect(response.status == .created)
+        }
+    }
+
+    @Test("private-use redirect schemes must be the app's own: mailto, chrome and urn are refused")
+    func privateUseSchemes() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            for uri in ["mailto:security@example.com", "chrome://settings/cb", "urn:ietf:wg:oauth:2.0:oob"] {
+                let response = try await client.register(#"{"redirect_uris":["\#(uri)"]}"#)
+                #expect(response.status == .badRequest && response.json["error"] as? String == "invalid_redirect_uri", "\(uri)")
+            }
+            #expect(try await client.register(#"{"redirect_uris":["com.example.app:/oauth2redirect"]}"#).status == .created)
+            #expect(try await client.register(#"{"redirect_uris":["cursor://anysphere.cursor-retrieval/oauth/callback"]}"#).status == .created)
+        }
     }
 }

@@ -237,4 +237,34 @@ struct TokenEndpointTests {
             }
         }
     }
+
+    @Test("introspection is bound: a resource's client sees only its tokens; unlisted clients are refused; listed ones see all")
+    func introspectionBinding() async throws {
+        let app = TestApp([
+            "resources": #"[{"uri":"https://a.example.com/mcp","name":"A","client_id":"rs-a"},{"uri":"https://b.example.com/mcp","name":"B"}]"#,
+            "default-resource": "https://a.example.com/mcp",
+        ])
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let worker = try await Self.registerWorker(client)
+            func token(_ resource: String) async throws -> String {
+                let response = try await Self.post(client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(resource))", authorization: worker.basic)
+                return try #require(response.json["access_token"] as? String)
+            }
+            let forA = try await token("https://a.example.com/mcp")
+            let forB = try await token("https://b.example.com/mcp")
+            let added = try await runtime.addClient(.object(["client_name": .string("A"), "grant_types": .array([.string("client_credentials")])]), clientID: "rs-a")
+            let resourceA = Client(id: added.clientID, secret: try #require(added.clientSecret))
+            #expect(try await Self.post(client, "/introspect", "token=\(forA)", authorization: resourceA.basic).json["active"] as? Bool == true)
+            let foreign = try await Self.post(client, "/introspect", "token=\(forB)", authorization: resourceA.basic)
+            #expect(foreign.status == .ok && foreign.json["active"] as? Bool == false && foreign.json.count == 1)
+            // A self-registered confidential client is neither a resource's client nor listed: refused outright.
+            let stranger = try await Self.post(client, "/introspect", "token=\(forA)", authorization: worker.basic)
+            #expect(stranger.status == .forbidden)
+            #expect(stranger.json["error"] as? String == "unauthorized_client")
+            // The operator-listed client (introspection-clients) sees both.
+            let listed = try await Self.introspector(runtime)
+            #expect(try await Self.post(client, "/introspect", "token=\(forB)", authorization: listed.basic).json["active"] as? Bool == true)
+        }
+    }
 }

@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import LatchkeyCore
+import LatchkeyResource
+import LatchkeyServer
+import Testing
+
+/// A token's ECDSA twin `(r, n − s)` verifies mathematically; neither Latchkey nor `LatchkeyResource` may accept it,
+/// and Latchkey signs only the low-S form, so each token has one byte string.
+struct SignatureMalleabilityTests {
+    /// The token with its signature's s replaced by n − s.
+    static func malleated(_ token: String) throws -> String {
+        let parts = token.split(separator: ".").map(String.init)
+        let signature = try #require(Base64URL.decode(parts[2]))
+        let s = Array(signature.suffix(32))
+        var twin = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for index in stride(from: 31, through: 0, by: -1) {
+            var difference = Int(ES256Signature.order[index]) - Int(s[index]) - borrow
+            borrow = difference < 0 ? 1 : 0
+            if difference < 0 { difference += 256 }
+            twin[index] = UInt8(difference)
+        }
+        return parts[0] + "." + parts[1] + "." + Base64URL.encode(Data(signature.prefix(32) + twin))
+    }
+
+    @Test("Latchkey signs low-S only; the malleated twin is refused by introspection and by the resource verifier")
+    func refused() async throws {
+        let app = TestApp(ResourceVerifierTests.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let introspector = try await TokenEndpointTests.introspector(runtime)
+            let verifier = try ResourceVerifierTests.verifier(ResourceVerifierTests.RouterKeySource(client))
+            for _ in 0..<8 {
+                let token = try await ResourceVerifierTests.token(client)
+                let signature = try #require(Base64URL.decode(String(token.split(separator: ".")[2])))
+                #expect(ES256Signature.isCanonical(signature), "Latchkey must sign low-S")
+                let twin = try Self.malleated(token)
+                #expect(twin != token)
+                await #expect(throws: TokenVerificationError.badSignature) { try await verifier.verify(twin) }
+                _ = try await verifier.verify(token)
+                let answer = try await TokenEndpointTests.post(client, "/introspect", "token=\(twin)", authorization: introspector.basic)
+                #expect(answer.json["active"] as? Bool == false)
+                #expect(try await TokenEndpointTests.post(client, "/introspect", "token=\(token)", authorization: introspector.basic).json["active"] as? Bool == true)
+            }
+        }
+    }
+}
