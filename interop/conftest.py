@@ -1,6 +1,7 @@
 """Fixtures for the interop suite: a real `latchkey serve` on a free loopback port with its own SQLite data
 directory and a user, and a minimal protected resource (an MCP-server stand-in) that answers 401 with RFC 9728
-metadata and checks tokens through Latchkey's introspection endpoint.
+metadata and checks tokens through Latchkey's introspection endpoint, as a confidential client that the operator
+added (`latchkey clients add`) and that the resource's `client_id` names.
 """
 import base64
 import json
@@ -22,6 +23,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USERNAME = "interop-user"
 PASSWORD = "interop password 123"
+INTROSPECTION_CLIENT_ID = "interop-resource-server"
 
 
 def free_port() -> int:
@@ -140,12 +142,23 @@ def latchkey(resource_server):
     env.update({
         "LATCHKEY_DATA_DIR": data_dir,
         "LATCHKEY_PORT": str(port),
-        "LATCHKEY_RESOURCES": json.dumps([{"uri": resource_server.url, "name": "Interop MCP server", "scopes": ["mcp:tools", "offline_access"]}]),
+        # The resource names its introspection client, so Latchkey lets that client introspect its tokens.
+        "LATCHKEY_RESOURCES": json.dumps([{
+            "uri": resource_server.url, "name": "Interop MCP server", "scopes": ["mcp:tools", "offline_access"],
+            "client_id": INTROSPECTION_CLIENT_ID,
+        }]),
         "LATCHKEY_LOG_LEVEL": "warning",
     })
     add = subprocess.run([binary, "users", "add", USERNAME, "--password-stdin"], input=PASSWORD + "\n",
                          env=env, capture_output=True, text=True, timeout=120)
     assert add.returncode == 0, add.stderr
+    # The resource server authenticates to introspection as a confidential client of its own. Open registration
+    # does not hand out client_credentials, so the operator adds it (with the id the resource entry names).
+    client = subprocess.run([binary, "clients", "add", "--client-id", INTROSPECTION_CLIENT_ID, "--name", "interop resource server", "--json"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert client.returncode == 0, client.stderr
+    registered = json.loads(client.stdout)
+    resource_server.introspection_client = (registered["client_id"], registered["client_secret"])
     log = open(os.path.join(data_dir, "serve.log"), "w")
     process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -159,12 +172,6 @@ def latchkey(resource_server):
                 raise RuntimeError("latchkey did not start:\n" + open(os.path.join(data_dir, "serve.log")).read())
             time.sleep(0.2)
     resource_server.issuer = issuer
-    # The resource server authenticates to introspection as a confidential client of its own.
-    registered = post_json(issuer + "/register", {
-        "client_name": "interop resource server", "grant_types": ["client_credentials"],
-        "token_endpoint_auth_method": "client_secret_basic",
-    })
-    resource_server.introspection_client = (registered["client_id"], registered["client_secret"])
     yield Latchkey(issuer, data_dir, process, resource_server.url)
     process.terminate()
     try:
