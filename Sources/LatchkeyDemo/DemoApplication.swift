@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import LatchkeyResource
 import Logging
 
@@ -8,7 +9,12 @@ public func buildDemoApplication(
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildDemoRouter(configuration: configuration, verifier: verifier, logger: logger),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        // Hummingbird's own idle timeout: a silent or half-sent request does not hold a connection forever.
+        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(512)
+        ),
         logger: logger
     )
 }

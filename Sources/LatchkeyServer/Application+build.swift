@@ -12,9 +12,10 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
     let configuration = runtime.configuration
     let router = try await buildRouter(runtime: runtime)
     let limits = ServerLimits(configuration.connections, descriptors: DescriptorLimit.current())
+    let pool = ConnectionPool(evictAt: limits.evictAt)
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(timeouts: limits.timeouts)])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(timeouts: limits.timeouts, pool: pool)])),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
             availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)

@@ -45,7 +45,7 @@ struct Clients: AsyncParsableCommand {
             do {
                 added = try await options.withRuntime { try await $0.addClient(.object(fields), clientID: clientID) }
             } catch let error as OAuthError {
-                throw ValidationError(error.description)
+                throw CommandFailure(error.description)
             }
             if json {
                 var output: [String: String] = ["client_id": added.clientID, "client_name": name]
@@ -85,7 +85,7 @@ struct Clients: AsyncParsableCommand {
 
         func run() async throws {
             guard let client = try await options.withRuntime({ try await $0.clients.client(id: clientID) }) else {
-                throw ValidationError("no client with id \(clientID)")
+                throw CommandFailure("no client with id \(clientID)")
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -103,7 +103,7 @@ struct Clients: AsyncParsableCommand {
 
         func run() async throws {
             guard try await options.withRuntime({ try await $0.clients.delete(id: clientID) }) else {
-                throw ValidationError("no client with id \(clientID)")
+                throw CommandFailure("no client with id \(clientID)")
             }
             print("deleted \(clientID)")
         }

@@ -66,6 +66,7 @@ struct Demo: AsyncParsableCommand {
         let configuration = try LatchkeyConfiguration(source)
         var logger = Logger(label: "latchkey") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = configuration.logLevel
+        _ = DescriptorLimit.raiseSoftLimit()
         let runtime = try await LatchkeyRuntime.open(configuration, logger: logger)
         do {
             let password = try await runtime.resetDemoUserPassword()

@@ -26,12 +26,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Registrations per client IP per minute; 0 disables. Default: 60.")
     var registrationRateLimit: Int?
 
+    @Flag(help: "Let open dynamic registration register client_credentials (machine clients whose tokens carry no user). Default: off; prefer `latchkey clients add`.")
+    var registrationAllowClientCredentials = false
+
+    @Option(help: "Client ids that may introspect any token although no resource names them (comma-separated).")
+    var introspectionClients: String?
+
+    @Option(help: "Open connections at most. Default: the descriptor limit less 128.")
+    var maxConnections: Int?
+
     func run() async throws {
         var extra: [String: String] = [:]
         extra["scopes"] = scopes
         extra["registration-initial-access-token"] = registrationInitialAccessToken
         extra["registration-allowed-redirect-hosts"] = registrationAllowedRedirectHosts
         extra["registration-rate-limit"] = registrationRateLimit.map(String.init)
+        if registrationAllowClientCredentials { extra["registration-allow-client-credentials"] = "true" }
+        extra["introspection-clients"] = introspectionClients
+        extra["max-connections"] = maxConnections.map(String.init)
         let configuration = try options.resolve(extra: extra)
         let logger = options.makeLogger(configuration)
         // Each connection holds a descriptor: use all the process may have, and cap connections below it.

@@ -54,4 +54,35 @@ struct ConnectionDeadlinesTests {
         chosen.maxConnections = 50
         #expect(ServerLimits(chosen, descriptors: DescriptorLimit(soft: 1024, hard: 1024)).maxConnections == 50)
     }
+
+    final class Box: @unchecked Sendable {
+        // Only touched from the test's own task, synchronously.
+        var closed: [Int] = []
+    }
+
+    @Test("past its threshold the pool closes the connection waiting longest on its client, never a busy one")
+    func pool() {
+        let pool = ConnectionPool(evictAt: 3)
+        let box = Box()
+        let owners = (0..<6).map { _ in Box() }  // kept alive, so their identifiers stay distinct
+        let ids = owners.map(ObjectIdentifier.init)
+        func open(_ index: Int) { pool.opened(ids[index]) { box.closed.append(index) } }
+        open(0)
+        open(1)
+        open(2)
+        #expect(box.closed.isEmpty)
+        pool.update(ids[0], waitingOnClient: false)  // the server is working on 0's request
+        open(3)
+        #expect(box.closed == [1], "the oldest waiting connection goes, not the busy one")
+        pool.update(ids[0], waitingOnClient: true)  // 0 answered: now it waits again, as the newest
+        open(4)
+        #expect(box.closed == [1, 2])
+        open(5)
+        #expect(box.closed == [1, 2, 3])
+        #expect(pool.count == 3)
+        pool.closed(ids[4])
+        #expect(pool.count == 2)
+        #expect(ConnectionPool.evictionThreshold(maxConnections: 128) == 116)
+        #expect(ConnectionPool.evictionThreshold(maxConnections: 10_000) == 9_000)
+    }
 }

@@ -88,4 +88,25 @@ struct ConnectionTests {
             #expect(response.json["error"] as? String == "invalid_request")
         }
     }
+
+    @Test("under a flood of silent connections at the cap, a new request is still answered at once")
+    func flood() async throws {
+        // A long header deadline, so only pushing out the longest-waiting connections can make room.
+        let app = TestApp(["header-timeout": "60", "max-connections": "40"])
+        defer { app.removeFiles() }
+        try await app.testLive { client, _ in
+            let port = try #require(client.port)
+            var flood: [RawConnection] = []
+            for _ in 0..<80 {
+                let connection = try RawConnection(port: port, timeout: 5)
+                connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                flood.append(connection)
+            }
+            let probe = try RawConnection(port: port, timeout: 5)
+            probe.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            #expect(probe.readUntilClosed().text.hasPrefix("HTTP/1.1 200"))
+            // The oldest of the flood were pushed out.
+            #expect(flood[0].readUntilClosed().closed)
+        }
+    }
 }

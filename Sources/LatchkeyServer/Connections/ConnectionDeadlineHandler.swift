@@ -15,9 +15,12 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     private var deadlines: ConnectionDeadlines
     private var scheduled: Scheduled<Void>?
     private var started = false
+    private let pool: ConnectionPool?
+    private var id: ObjectIdentifier?
 
-    init(timeouts: ConnectionDeadlines.Timeouts) {
+    init(timeouts: ConnectionDeadlines.Timeouts, pool: ConnectionPool?) {
         self.deadlines = ConnectionDeadlines(timeouts)
+        self.pool = pool
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -31,11 +34,13 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         cancel()
+        leavePool()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancel()
+        leavePool()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -47,6 +52,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         case .end:
             apply(deadlines.readEnd(), context: context)
         }
+        if let id { pool?.update(id, waitingOnClient: deadlines.waitingOnClient) }
         context.fireChannelRead(data)
     }
 
@@ -67,6 +73,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
                 context.writeAndFlush(data, promise: flushed)
             } else {
                 apply(action, context: context)
+                if let id { pool?.update(id, waitingOnClient: deadlines.waitingOnClient) }
                 context.write(data, promise: promise)
             }
         }
@@ -78,6 +85,10 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         guard !started else { return }
         started = true
         apply(deadlines.started(), context: context)
+        let channel = context.channel
+        let id = ObjectIdentifier(channel)
+        self.id = id
+        pool?.opened(id) { channel.close(promise: nil) }
     }
 
     private func apply(_ action: ConnectionDeadlines.Action, context: ChannelHandlerContext) {
@@ -97,6 +108,11 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         case .keep:
             break
         }
+    }
+
+    private func leavePool() {
+        if let id { pool?.closed(id) }
+        id = nil
     }
 
     private func cancel() {

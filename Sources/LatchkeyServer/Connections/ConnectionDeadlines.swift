@@ -46,6 +46,12 @@ public struct ConnectionDeadlines: Sendable {
         self.timeouts = timeouts
     }
 
+    /// Whether the next move is the client's (headers, body, or a new request): then the connection may be pushed
+    /// out under a flood (`ConnectionPool`). While the server works on a request it may not.
+    var waitingOnClient: Bool {
+        requestOpen || pendingResponses == 0
+    }
+
     /// The connection is up: the first head is due.
     func started() -> Action {
         .schedule(timeouts.header)

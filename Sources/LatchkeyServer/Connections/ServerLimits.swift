@@ -11,6 +11,8 @@ public struct ServerLimits: Sendable, Equatable {
 
     public var timeouts: ConnectionDeadlines.Timeouts
     public var maxConnections: Int
+    /// Open connections beyond which a new one pushes out the longest-waiting idle one (`ConnectionPool`).
+    public var evictAt: Int { ConnectionPool.evictionThreshold(maxConnections: maxConnections) }
 
     /// `descriptors` is the limit in force (after `DescriptorLimit.raiseSoftLimit()`); the cap stays below it so an
     /// accept never fails for want of a descriptor. A configured `max-connections` above that is lowered to it.
