@@ -16,6 +16,9 @@ extension LatchkeyRuntime {
             store: clients, consents: consents, policy: configuration.operatorRegistrationPolicy, hasher: hasher,
             issuer: configuration.issuer, now: LatchkeyRuntime.now
         )
+        if let clientID, try await users.user(id: clientID) != nil {
+            throw OAuthError.invalidRequest("\(clientID) is a user's id; choose another client id")
+        }
         let registered = try await service.register(metadata, chosenID: clientID)
         return AddedClient(clientID: registered.clientID, clientSecret: registered.clientSecret, metadata: registered.metadata)
     }

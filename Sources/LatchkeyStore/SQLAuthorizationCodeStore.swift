@@ -14,10 +14,11 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
         try await database.withSession { db in
             try await db.raw("""
                 INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, scope, audience,
-                    auth_time, created_at, expires_at, redirect_uri_provided)
+                    auth_time, created_at, expires_at, redirect_uri_provided, offline_access)
                 VALUES (\(bind: code.codeHash), \(bind: code.clientID), \(bind: code.userID), \(bind: code.redirectURI),
                     \(bind: code.codeChallenge), \(bind: code.scopes.joined(separator: " ")), \(bind: code.audience.joined(separator: " ")),
-                    \(bind: code.authTime), \(bind: code.createdAt), \(bind: code.expiresAt), \(bind: code.redirectURIProvided))
+                    \(bind: code.authTime), \(bind: code.createdAt), \(bind: code.expiresAt), \(bind: code.redirectURIProvided),
+                    \(bind: code.offlineAccess))
                 """).run()
         }
     }
@@ -85,7 +86,8 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
             redeemedAt: try row.decode(column: "redeemed_at", as: Int64?.self),
             accessTokenID: try row.decode(column: "access_token_id", as: String?.self),
             accessTokenExpiresAt: try row.decode(column: "access_token_expires_at", as: Int64?.self),
-            redirectURIProvided: try row.decode(column: "redirect_uri_provided", as: Bool.self)
+            redirectURIProvided: try row.decode(column: "redirect_uri_provided", as: Bool.self),
+            offlineAccess: try row.decode(column: "offline_access", as: Bool.self)
         )
     }
 }

@@ -556,7 +556,7 @@ struct BrowserFlowTests {
             let approved = try await browser.decide(consent, "approve")
             #expect(approved.redirectParameters["code"] != nil)
             // Remembered: the same request gets a code at once.
-            #expect(try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect, "&prompt=none")).redirectParameters["code"] != nil)
+            let pending = try #require(try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect, "&prompt=none")).redirectParameters["code"])
 
             let update = try await client.execute(
                 uri: registered.path, method: .put, headers: [.authorization: "Bearer \(registered.token)", .contentType: "application/json"],
@@ -564,6 +564,10 @@ struct BrowserFlowTests {
             )
             #expect(update.status == .ok)
             registered = .init(clientID: registered.clientID, token: try #require(update.json["registration_access_token"] as? String))
+            // A code issued before the change yields no refresh token: the user never approved one.
+            let exchanged = try await CodeGrantTests.exchange(client, .init(clientID: registered.clientID, code: pending))
+            #expect(exchanged.status == .ok && exchanged.json["access_token"] is String)
+            #expect(exchanged.json["refresh_token"] == nil)
             let silent = try await browser.get(Self.authorize(registered.clientID, redirect: Self.redirect, "&prompt=none"))
             #expect(silent.redirectParameters["error"] == "consent_required")
             #expect(silent.redirectParameters["code"] == nil)

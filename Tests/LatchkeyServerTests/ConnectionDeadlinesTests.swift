@@ -43,6 +43,24 @@ struct ConnectionDeadlinesTests {
         #expect(answered.wroteResponseEnd(close: true) == .closeWhenFlushed)
     }
 
+    @Test("a client that stops reading its answers gets the idle deadline and becomes evictable, though the server is mid-answer")
+    func slowReader() {
+        var deadlines = ConnectionDeadlines(Self.timeouts)
+        _ = deadlines.readHead(close: false)
+        _ = deadlines.readEnd()
+        #expect(!deadlines.waitingOnClient)
+        #expect(deadlines.writabilityChanged(writable: false) == .schedule(.seconds(60)))
+        #expect(deadlines.waitingOnClient)
+        // More pipelined requests do not move the deadline while nothing can be written.
+        #expect(deadlines.readHead(close: false) == .keep)
+        #expect(deadlines.readEnd() == .keep)
+        #expect(deadlines.wroteResponseEnd(close: false) == .keep)
+        // Reading again: back to the server working on the second request.
+        #expect(deadlines.writabilityChanged(writable: true) == .cancel)
+        #expect(!deadlines.waitingOnClient)
+        #expect(deadlines.writabilityChanged(writable: true) == .keep)
+    }
+
     @Test("the connection cap stays below the descriptor limit")
     func cap() {
         let settings = LatchkeyConfiguration.ConnectionSettings(idleTimeout: 30, headerTimeout: 10, bodyTimeout: 30, maxConnections: 0)
@@ -51,6 +69,7 @@ struct ConnectionDeadlinesTests {
         var chosen = settings
         chosen.maxConnections = 10_000
         #expect(ServerLimits(chosen, descriptors: DescriptorLimit(soft: 1024, hard: 1024)).maxConnections == 896)
+        #expect(ServerLimits(settings, descriptors: DescriptorLimit(soft: 1_048_576, hard: 1_048_576)).maxConnections == 10_000)
         chosen.maxConnections = 50
         #expect(ServerLimits(chosen, descriptors: DescriptorLimit(soft: 1024, hard: 1024)).maxConnections == 50)
     }

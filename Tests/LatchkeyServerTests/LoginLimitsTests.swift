@@ -36,10 +36,25 @@ struct LoginLimitsTests {
                 Issue.record("refused"); return
             }
             delays.append(delay)
+            if delay > 0 { limits.finished(account: "alice") }
         }
         #expect(delays == [0, 0, 0, 0, 0, 1, 2, 4, 8, 8])
         limits.succeeded(account: "alice", address: "10.0.0.99")
         #expect(limits.admit(account: "alice", address: "10.0.0.50", now: 1) == .proceed(delay: 0))
+    }
+
+    @Test("one delayed attempt per account at a time: a parallel one is refused for the delay and costs no count")
+    func oneDelayedAtATime() {
+        let limits = Self.limits(delay: 8)
+        for index in 0..<5 { _ = limits.admit(account: "alice", address: "10.0.0.\(index)", now: 0) }
+        #expect(limits.admit(account: "alice", address: "10.0.1.1", now: 0) == .proceed(delay: 1))
+        #expect(limits.admit(account: "alice", address: "10.0.1.2", now: 0) == .refuse(retryAfter: 2))
+        #expect(limits.admit(account: "alice", address: "10.0.1.3", now: 0) == .refuse(retryAfter: 2))
+        // Another account is not held up.
+        #expect(limits.admit(account: "bob", address: "10.0.1.2", now: 0) == .proceed(delay: 0))
+        limits.finished(account: "alice")
+        // The refused ones were not counted: the next delay is the one after the first delayed attempt.
+        #expect(limits.admit(account: "alice", address: "10.0.1.2", now: 1) == .proceed(delay: 2))
     }
 
     @Test("the per-address limit spans accounts, and a refused pair does not use up the address")

@@ -245,8 +245,15 @@ struct RegistrationTests {
             await #expect(throws: OAuthError.self) {
                 try await runtime.addClient(.object(["grant_types": .array([.string("client_credentials")])]), clientID: added.clientID)
             }
+            for bad in ["has space", "0123456789abcdef0123456789ABCDEF", String(repeating: "x", count: 129)] {
+                await #expect(throws: OAuthError.self) {
+                    try await runtime.addClient(.object(["grant_types": .array([.string("client_credentials")])]), clientID: bad)
+                }
+            }
+            // Nor a user's id: that client's tokens would carry sub == client_id == the user's id.
+            try await BrowserFlowTests.createUser(runtime, "mallory")
             await #expect(throws: OAuthError.self) {
-                try await runtime.addClient(.object(["grant_types": .array([.string("client_credentials")])]), clientID: "has space")
+                try await runtime.addClient(.object(["grant_types": .array([.string("client_credentials")])]), clientID: "id-mallory")
             }
         }
         let initial = "initial-access-token-0123456789"

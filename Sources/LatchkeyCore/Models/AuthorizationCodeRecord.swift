@@ -17,13 +17,19 @@ public struct AuthorizationCodeRecord: Sendable, Equatable {
     /// The access token issued from this code, so a replay can revoke it (RFC 6749 §4.1.2).
     public var accessTokenID: String?
     public var accessTokenExpiresAt: Int64?
+    /// Whether the user approved refresh tokens with this code (the consent page said so). The exchange issues one
+    /// only if this holds *and* the client still has the refresh grant: a grant added after the approval (RFC 7592)
+    /// does not reach a code already issued.
+    public var offlineAccess: Bool
 
     public init(
         codeHash: String, clientID: String, userID: String, redirectURI: String, codeChallenge: String,
         scopes: [String], audience: [String], authTime: Int64, createdAt: Int64, expiresAt: Int64,
-        redeemedAt: Int64? = nil, accessTokenID: String? = nil, accessTokenExpiresAt: Int64? = nil, redirectURIProvided: Bool = true
+        redeemedAt: Int64? = nil, accessTokenID: String? = nil, accessTokenExpiresAt: Int64? = nil, redirectURIProvided: Bool = true,
+        offlineAccess: Bool = true
     ) {
         self.redirectURIProvided = redirectURIProvided
+        self.offlineAccess = offlineAccess
         self.codeHash = codeHash
         self.clientID = clientID
         self.userID = userID

@@ -43,6 +43,12 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         leavePool()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        apply(deadlines.writabilityChanged(writable: context.channel.isWritable), context: context)
+        if let id { pool?.update(id, waitingOnClient: deadlines.waitingOnClient) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):

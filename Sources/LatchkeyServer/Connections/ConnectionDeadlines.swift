@@ -9,6 +9,9 @@
 ///   the request body was left unread (an early 413), after `linger`, which gives the client time to read the answer
 ///   before the socket is torn down. Without this the server only half-closes and waits for a client EOF that it
 ///   never reads, holding the descriptor forever.
+/// - while the client does not read the answer (the socket's send buffer is full, the channel unwritable), it must
+///   start reading again within `idle`: a client that pipelines requests and never reads would otherwise hold the
+///   connection, and the answers queued for it, forever.
 /// While the server works on a request (head and body read, answer not yet written) there is no deadline.
 public struct ConnectionDeadlines: Sendable {
     public struct Timeouts: Sendable, Equatable {
@@ -41,6 +44,7 @@ public struct ConnectionDeadlines: Sendable {
     private(set) var pendingResponses = 0
     private(set) var closeRequested = false
     private(set) var closing = false
+    private(set) var writable = true
 
     init(_ timeouts: Timeouts) {
         self.timeouts = timeouts
@@ -49,7 +53,16 @@ public struct ConnectionDeadlines: Sendable {
     /// Whether the next move is the client's (headers, body, or a new request): then the connection may be pushed
     /// out under a flood (`ConnectionPool`). While the server works on a request it may not.
     var waitingOnClient: Bool {
-        requestOpen || pendingResponses == 0
+        requestOpen || pendingResponses == 0 || !writable
+    }
+
+    /// The client stopped reading (the channel became unwritable) or started again.
+    mutating func writabilityChanged(writable: Bool) -> Action {
+        guard !closing, writable != self.writable else { return .keep }
+        self.writable = writable
+        if !writable { return .schedule(timeouts.idle) }
+        if requestOpen { return .schedule(timeouts.body) }
+        return pendingResponses > 0 ? .cancel : .schedule(timeouts.idle)
     }
 
     /// The connection is up: the first head is due.
@@ -63,13 +76,14 @@ public struct ConnectionDeadlines: Sendable {
         requestOpen = true
         pendingResponses += 1
         if close { closeRequested = true }
-        return .schedule(timeouts.body)
+        return writable ? .schedule(timeouts.body) : .keep
     }
 
     /// The request's body ended.
     mutating func readEnd() -> Action {
         guard !closing else { return .keep }
         requestOpen = false
+        if !writable { return .keep }
         // Answered already (an early error while the body was still coming): the connection is idle now.
         return pendingResponses > 0 ? .cancel : .schedule(timeouts.idle)
     }
@@ -83,7 +97,7 @@ public struct ConnectionDeadlines: Sendable {
             closing = true
             return requestOpen ? .schedule(timeouts.linger) : .closeWhenFlushed
         }
-        if requestOpen { return .keep }
+        if requestOpen || !writable { return .keep }
         return pendingResponses > 0 ? .cancel : .schedule(timeouts.idle)
     }
 }

@@ -28,6 +28,10 @@ public struct DescriptorLimit: Sendable, Equatable {
         if limit.rlim_cur < limit.rlim_max {
             var raised = limit
             raised.rlim_cur = limit.rlim_max
+            #if canImport(Darwin)
+            // macOS refuses a soft limit above OPEN_MAX, even when the hard limit is infinite.
+            raised.rlim_cur = min(limit.rlim_max, rlim_t(OPEN_MAX))
+            #endif
             _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised)
         }
         return current()

@@ -6,6 +6,9 @@ public struct ServerLimits: Sendable, Equatable {
     public static let reservedDescriptors = 128
     /// The fewest connections a derived cap allows, however low the limit.
     public static let minimumConnections = 32
+    /// The most a derived cap allows, however high the limit (often a million in containers): each connection may
+    /// also hold buffers, so memory bounds it too. Set `max-connections` to go higher.
+    public static let derivedCeiling = 10_000
     /// After answering `Connection: close` with the body unread, how long the client has to read the answer.
     public static let linger: Duration = .seconds(2)
 
@@ -22,6 +25,6 @@ public struct ServerLimits: Sendable, Equatable {
             idle: .seconds(settings.idleTimeout), linger: Self.linger
         )
         let available = max(Self.minimumConnections, (descriptors?.soft ?? 1024) - Self.reservedDescriptors)
-        self.maxConnections = settings.maxConnections > 0 ? min(settings.maxConnections, available) : available
+        self.maxConnections = settings.maxConnections > 0 ? min(settings.maxConnections, available) : min(available, Self.derivedCeiling)
     }
 }

@@ -69,12 +69,24 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
         switch limits.admit(account: account, address: address, now: time) {
         case .refuse(let wait):
             let minutes = max(1, (wait + 59) / 60)
+            let when = wait < 60 ? "\(wait) second\(wait == 1 ? "" : "s")" : "\(minutes) minute\(minutes == 1 ? "" : "s")"
             return login.page(request, returnTo: returnTo, clientName: clientName,
-                              error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                              error: "Too many failed sign-in attempts. Try again in \(when).",
                               username: typed, status: .tooManyRequests, retryAfter: wait)
-        case .proceed(let delay):
-            if delay > 0 { try await Task.sleep(for: .seconds(delay)) }
+        case .proceed(let delay) where delay > 0:
+            defer { limits.finished(account: account) }
+            try await Task.sleep(for: .seconds(delay))
+            return try await checkPassword(request, form: form, typed: typed, username: username, account: account, address: address, returnTo: returnTo, clientName: clientName)
+        case .proceed:
+            break
         }
+        return try await checkPassword(request, form: form, typed: typed, username: username, account: account, address: address, returnTo: returnTo, clientName: clientName)
+    }
+
+    func checkPassword(
+        _ request: Request, form: FormParameters, typed: String, username: String?, account: String, address: String,
+        returnTo: String, clientName: String?
+    ) async throws -> Response {
         var user: User?
         if let username { user = try await users.user(username: username) }
         // Verify even for unknown users (against a decoy hash), so timing does not reveal which usernames exist.

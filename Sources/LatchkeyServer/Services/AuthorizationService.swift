@@ -57,7 +57,8 @@ struct AuthorizationService: Sendable {
         try await codes.create(AuthorizationCodeRecord(
             codeHash: hasher.hash(code), clientID: request.clientID, userID: session.userID, redirectURI: request.redirectURI,
             codeChallenge: request.codeChallenge, scopes: request.scopes, audience: request.audience, authTime: session.authTime,
-            createdAt: time, expiresAt: time + codeLifetime, redirectURIProvided: request.redirectURIProvided
+            createdAt: time, expiresAt: time + codeLifetime, redirectURIProvided: request.redirectURIProvided,
+            offlineAccess: request.offlineAccess
         ))
         return AuthorizationResponse.success(redirectURI: request.redirectURI, code: code, state: request.state, issuer: issuer.url)
     }

@@ -26,7 +26,7 @@ struct ClientRegistrationService: Sendable {
         let time = now()
         if let chosenID {
             guard Self.isValidChosenID(chosenID) else {
-                throw OAuthError.invalidRequest("a client id is 1 to 128 letters, digits and . _ ~ -")
+                throw OAuthError.invalidRequest("a client id is 1 to 128 letters, digits and . _ ~ -, and not 32 hex digits (the generated form)")
             }
             guard try await store.client(id: chosenID) == nil else {
                 throw OAuthError.invalidRequest("a client with the id \(chosenID) already exists")
@@ -103,8 +103,14 @@ struct ClientRegistrationService: Sendable {
         _ = try await store.delete(id: clientID)
     }
 
+    /// 1 to 128 of `A-Z a-z 0-9 . _ ~ -`, and not 32 hex digits: that is the form of generated client and user ids,
+    /// and a chosen id equal to a user's would make that client's tokens look like the user's (`sub == client_id` is
+    /// how resource servers tell machine tokens apart).
     static func isValidChosenID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.unicodeScalars.allSatisfy { $0.isASCII && (Character($0).isLetter || Character($0).isNumber || "._~-".unicodeScalars.contains($0)) }
+        let allowed = (1...128).contains(id.utf8.count)
+            && id.unicodeScalars.allSatisfy { $0.isASCII && (Character($0).isLetter || Character($0).isNumber || "._~-".unicodeScalars.contains($0)) }
+        let generatedForm = id.utf8.count == 32 && id.unicodeScalars.allSatisfy { Character($0).isHexDigit }
+        return allowed && !generatedForm
     }
 
     /// One answer for an unknown client and a wrong token, so the endpoint does not reveal which ids exist.

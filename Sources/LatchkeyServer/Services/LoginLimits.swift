@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The brakes on password guessing at `POST /login` (DESIGN §8), each a fixed 15-minute window in memory.
 ///
 /// - Per (account, address), the hard limit (`login-failures-per-account`): one address that keeps failing for an
@@ -6,11 +8,13 @@
 /// - Per account, across addresses, a growing delay instead of a lock-out: after a few free failures each attempt
 ///   waits 1, 2, 4 … seconds (at most `login-account-delay-max`) before its password is checked. Someone guessing
 ///   from many addresses is slowed, and the owner, signing in from an address that has not failed, still gets in.
-///   A lock-out here let anyone lock any known account for 15 minutes.
+///   A lock-out here let anyone lock any known account for 15 minutes. Only one delayed attempt per account runs at a
+///   time (others are told to retry after the delay), so parallel guesses cannot all wait out the delay together,
+///   and a guesser cannot hold many connections sleeping: guesses at one account run at most one per delay.
 ///
 /// Attempts count when they start (before bcrypt), so parallel guesses cannot all pass while the first is checked;
 /// a success gives its attempt back.
-struct LoginLimits: Sendable {
+final class LoginLimits: Sendable {
     static let window: Int64 = 900
     /// Failures per account that cost no delay.
     static let freeAccountFailures = 5
@@ -19,6 +23,8 @@ struct LoginLimits: Sendable {
     let addresses: RateLimiter
     let accounts: RateLimiter
     let maxAccountDelay: Int
+    /// Accounts with a delayed attempt in progress.
+    let delayed = Mutex<Set<String>>([])
 
     init(failuresPerAccountAndAddress: Int, failuresPerAddress: Int, maxAccountDelay: Int) {
         self.pairs = RateLimiter(limit: failuresPerAccountAndAddress, windowSeconds: Self.window)
@@ -29,7 +35,7 @@ struct LoginLimits: Sendable {
     }
 
     enum Admission: Equatable {
-        /// Check the password after waiting this many seconds.
+        /// Check the password after waiting this many seconds; with a delay, call `finished(account:)` afterwards.
         case proceed(delay: Int)
         /// Refuse without checking; retry after this many seconds.
         case refuse(retryAfter: Int)
@@ -43,9 +49,22 @@ struct LoginLimits: Sendable {
             addresses.giveBack(addressKey, clear: false)
             return .refuse(retryAfter: wait)
         }
-        let earlier = accounts.count("account " + account, now: now)
-        _ = accounts.check("account " + account, now: now)
-        return .proceed(delay: Self.delay(afterFailures: earlier, max: maxAccountDelay))
+        let earlier = accounts.record("account " + account, now: now)
+        let delay = Self.delay(afterFailures: earlier, max: maxAccountDelay)
+        guard delay > 0 else { return .proceed(delay: 0) }
+        guard delayed.withLock({ $0.insert(account).inserted }) else {
+            // Another delayed attempt at this account is running: this one is not made, and costs nothing.
+            accounts.giveBack("account " + account, clear: false)
+            pairs.giveBack(Self.pairKey(account, address), clear: false)
+            addresses.giveBack(addressKey, clear: false)
+            return .refuse(retryAfter: delay)
+        }
+        return .proceed(delay: delay)
+    }
+
+    /// A delayed attempt at `account` is over (whatever its outcome).
+    func finished(account: String) {
+        _ = delayed.withLock { $0.remove(account) }
     }
 
     /// The attempt was right: the pair and the account start over; the address only gets this attempt back, so one

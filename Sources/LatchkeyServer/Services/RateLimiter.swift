@@ -49,6 +49,19 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// Counts one request for `key` whatever the limit, and returns how many came before it in the window: the
+    /// read and the count are one step, so parallel requests each see a different number.
+    func record(_ key: String, now: Int64) -> Int {
+        windows.withLock { windows in
+            var window = windows[key] ?? Window(start: now, count: 0)
+            if now - window.start >= windowSeconds { window = Window(start: now, count: 0) }
+            let before = window.count
+            window.count += 1
+            windows[key] = window
+            return before
+        }
+    }
+
     /// How many requests `key` has made in its current window, without counting one.
     func count(_ key: String, now: Int64) -> Int {
         windows.withLock { windows in

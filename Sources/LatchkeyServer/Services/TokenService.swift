@@ -69,7 +69,8 @@ struct TokenService: Sendable {
             // either sees what was recorded (and revokes it) or makes the recording fail (and nothing is handed out).
             var response = try issue(subject: record.userID, client: client, scopes: record.scopes, audience: audience, authTime: record.authTime)
             var family: RefreshTokenRecord?
-            if client.metadata.grantTypes.contains(.refreshToken) {
+            // A refresh token only if the user approved one with this code and the client still has the grant.
+            if record.offlineAccess, client.metadata.grantTypes.contains(.refreshToken) {
                 let token = RandomToken.generate(bytes: 32)
                 family = RefreshTokenRecord(
                     tokenHash: hasher.hash(token), familyID: RandomToken.generate(bytes: 16), clientID: client.clientID, userID: record.userID,

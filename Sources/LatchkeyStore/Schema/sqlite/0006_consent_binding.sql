@@ -4,3 +4,5 @@
 ALTER TABLE consents ADD COLUMN offline_access BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE consents ADD COLUMN redirect_targets TEXT NOT NULL DEFAULT '';
 CREATE INDEX consents_client ON consents (client_id);
+-- A code records whether the user approved refresh tokens with it; the exchange issues one only then.
+ALTER TABLE authorization_codes ADD COLUMN offline_access BOOLEAN NOT NULL DEFAULT FALSE;
