@@ -32,31 +32,26 @@ struct TestApp {
 
     /// Opens the runtime, runs `body` against the router in-process, and closes the store.
     func test<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
+        try await run(.router, body)
+    }
+
+    /// Like `test`, but over a real server on a free loopback port (`client.port`), for what only sockets show.
+    func testLive<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
+        var live = self
+        live.settings["port"] = "0"
+        live.settings["issuer"] = live.settings["issuer"] ?? "http://127.0.0.1:8080"
+        return try await live.run(.live, body)
+    }
+
+    private func run<R: Sendable>(
+        _ mode: TestingSetup, _ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R
+    ) async throws -> R {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let runtime = try await LatchkeyRuntime.open(try configuration(), logger: logger)
         do {
             let app = try await buildApplication(runtime: runtime)
-            let result = try await app.test(.router) { client in try await body(client, runtime) }
-            try await runtime.shutdown()
-            return result
-        } catch {
-            try? await runtime.shutdown()
-            throw error
-        }
-    }
-
-    /// Like `test`, but over a real server on a free loopback port (`client.port`), for what only sockets show.
-    func testLive<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        var live = self
-        live.settings["port"] = "0"
-        live.settings["issuer"] = live.settings["issuer"] ?? "http://127.0.0.1:8080"
-        let runtime = try await LatchkeyRuntime.open(try live.configuration(), logger: logger)
-        do {
-            let app = try await buildApplication(runtime: runtime)
-            let result = try await app.test(.live) { client in try await body(client, runtime) }
+            let result = try await app.test(mode) { client in try await body(client, runtime) }
             try await runtime.shutdown()
             return result
         } catch {
