@@ -1,19 +1,30 @@
 import Hummingbird
 import HummingbirdCore
 import LatchkeyResource
+import NIOCore
 import Logging
 
 /// Builds the demo MCP server: `/mcp` and `GET /whoami` behind Latchkey tokens, and its RFC 9728 metadata.
+///
+/// - Parameters:
+///   - channelHandlers: per-connection handlers that enforce deadlines (the executable passes Latchkey's
+///     `ConnectionGuard`, which this target may not import); without them Hummingbird's idle timeout applies.
+///   - maxConnections: the connection cap.
 public func buildDemoApplication(
-    configuration: DemoConfiguration, verifier: TokenVerifier, logger: Logger
+    configuration: DemoConfiguration, verifier: TokenVerifier, logger: Logger,
+    channelHandlers: (@Sendable () -> [any RemovableChannelHandler])? = nil, maxConnections: Int = 512
 ) throws -> some ApplicationProtocol {
-    Application(
+    let server: HTTP1Channel.Configuration = if let channelHandlers {
+        .init(additionalChannelHandlers: channelHandlers())
+    } else {
+        .init(idleTimeout: .seconds(30))
+    }
+    return Application(
         router: try buildDemoRouter(configuration: configuration, verifier: verifier, logger: logger),
-        // Hummingbird's own idle timeout: a silent or half-sent request does not hold a connection forever.
-        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+        server: .http1(configuration: server),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
-            availableConnectionsDelegate: MaximumAvailableConnections(512)
+            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)
         ),
         logger: logger
     )

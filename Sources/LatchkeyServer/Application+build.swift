@@ -11,14 +11,13 @@ import ServiceLifecycle
 public func buildApplication(runtime: LatchkeyRuntime) async throws -> some ApplicationProtocol {
     let configuration = runtime.configuration
     let router = try await buildRouter(runtime: runtime)
-    let limits = ServerLimits(configuration.connections, descriptors: DescriptorLimit.current())
-    let pool = ConnectionPool(evictAt: limits.evictAt)
+    let connections = ConnectionGuard(ServerLimits(configuration.connections, descriptors: DescriptorLimit.current()))
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(timeouts: limits.timeouts, pool: pool)])),
+        server: .http1(configuration: .init(additionalChannelHandlers: connections.channelHandlers())),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
-            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)
+            availableConnectionsDelegate: connections.availableConnections
         ),
         logger: runtime.logger
     )

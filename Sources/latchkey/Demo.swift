@@ -66,14 +66,21 @@ struct Demo: AsyncParsableCommand {
         let configuration = try LatchkeyConfiguration(source)
         var logger = Logger(label: "latchkey") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = configuration.logLevel
-        _ = DescriptorLimit.raiseSoftLimit()
+        // Both servers share the process's descriptors: each gets half of Latchkey's connection budget.
+        let descriptors = DescriptorLimit.raiseSoftLimit()
+        let demoConnections = ConnectionGuard(ServerLimits(configuration.connections, descriptors: descriptors.map { limit in
+            DescriptorLimit(soft: limit.soft / 2, hard: limit.hard)
+        }))
         let runtime = try await LatchkeyRuntime.open(configuration, logger: logger)
         do {
             let password = try await runtime.resetDemoUserPassword()
             let verifier = TokenVerifier(configuration: try .init(issuer: issuer, resource: demo.resource))
             let services: [any Service] = [
                 try await buildApplication(runtime: runtime),
-                try buildDemoApplication(configuration: demo, verifier: verifier, logger: logger),
+                try buildDemoApplication(
+                    configuration: demo, verifier: verifier, logger: logger,
+                    channelHandlers: { demoConnections.channelHandlers() }, maxConnections: demoConnections.maxConnections
+                ),
             ]
             FileHandle.standardOutput.write(Data(Self.instructions(issuer: issuer, mcpURL: demo.resource, password: password).utf8))
             let group = ServiceGroup(configuration: .init(

@@ -14,6 +14,11 @@ public struct DescriptorLimit: Sendable, Equatable {
     public var soft: Int
     public var hard: Int
 
+    public init(soft: Int, hard: Int) {
+        self.soft = soft
+        self.hard = hard
+    }
+
     /// The current limits; `nil` when they cannot be read.
     public static func current() -> DescriptorLimit? {
         var limit = rlimit()
