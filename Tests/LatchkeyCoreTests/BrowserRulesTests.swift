@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LatchkeyCore
 
@@ -117,5 +118,18 @@ struct BrowserRulesTests {
     @Test("no return_to goes to the account page")
     func loginReturnMissing() {
         #expect(LoginReturn(authorizePath: "/authorize", accountPath: "/account").target(nil) == "/account")
+    }
+
+    @Test("a registration change ends approvals when it changes where codes go or what they yield, not otherwise")
+    func approvalsEndedByUpdate() throws {
+        let policy = ClientRegistrationPolicy(supportedScopes: ["mcp:tools"])
+        func metadata(_ json: String) throws -> ClientMetadata {
+            try policy.validate(try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)))
+        }
+        let old = try metadata(#"{"redirect_uris":["http://127.0.0.1/cb"],"client_name":"A","grant_types":["authorization_code"]}"#)
+        #expect(!Consent.isEnded(by: old, becoming: try metadata(#"{"redirect_uris":["http://127.0.0.1/cb"],"client_name":"B"}"#)))
+        #expect(Consent.isEnded(by: old, becoming: try metadata(#"{"redirect_uris":["https://evil.example/cb"],"client_name":"A"}"#)))
+        #expect(Consent.isEnded(by: old, becoming: try metadata(#"{"redirect_uris":["http://127.0.0.1/cb","https://x.example/cb"]}"#)))
+        #expect(Consent.isEnded(by: old, becoming: try metadata(#"{"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["authorization_code","refresh_token"]}"#)))
     }
 }

@@ -421,4 +421,15 @@ struct ClientRegistrationPolicyTests {
         let contacts = "[" + Array(repeating: #""a@example.com""#, count: 20).joined(separator: ",") + "]"
         #expect(try validate(#"{"redirect_uris": ["https://app.example.com/cb"], "contacts": \#(contacts)}"#).contacts?.count == 20)
     }
+
+    @Test("an operator-chosen client id", arguments: [
+        ("notes-mcp", true), ("rs.a_b~c-1", true), (String(repeating: "x", count: 128), true),
+        ("", false), (String(repeating: "x", count: 129), false), ("has space", false), ("ümlaut", false), ("a/b", false),
+        // The generated form (of client and user ids), in either case: it could equal a user's id.
+        ("0123456789abcdef0123456789abcdef", false), ("0123456789ABCDEF0123456789ABCDEF", false),
+        ("0123456789abcdef0123456789abcdeg", true),
+    ])
+    func chosenClientID(id: String, valid: Bool) {
+        #expect(ClientRegistrationPolicy.isValidChosenClientID(id) == valid)
+    }
 }

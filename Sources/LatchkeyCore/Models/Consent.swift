@@ -52,6 +52,13 @@ public struct Consent: Sendable, Equatable {
             && redirectTargets.contains(Self.redirectTarget(of: request.redirectURI))
     }
 
+    /// Whether a client's registration change (RFC 7592) ends its remembered approvals: they covered what the consent
+    /// page showed, and a change of where codes go (`redirect_uris`) or of what a code yields (`grant_types`, so
+    /// refresh tokens) must be shown to the user again.
+    public static func isEnded(by old: ClientMetadata, becoming new: ClientMetadata) -> Bool {
+        new.redirectURIs != old.redirectURIs || Set(new.grantTypes) != Set(old.grantTypes)
+    }
+
     /// This approval joined with a later one for the same key: the union of both.
     public func merged(with later: Consent) -> Consent {
         var merged = self

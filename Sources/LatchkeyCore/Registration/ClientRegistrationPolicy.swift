@@ -22,6 +22,17 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
         self.allowsClientCredentials = allowsClientCredentials
     }
 
+    /// A client id the operator chooses (`latchkey clients add --client-id`): 1 to 128 of `A-Z a-z 0-9 . _ ~ -`, and
+    /// not 32 hex digits. That is the form of generated client and user ids, and a chosen id equal to a user's would
+    /// make that client's tokens look like the user's (`sub == client_id` is how resource servers tell machine tokens
+    /// apart). Whether the id is free, as a client's and as a user's, the caller checks against the store.
+    public static func isValidChosenClientID(_ id: String) -> Bool {
+        let allowed = (1...128).contains(id.utf8.count)
+            && id.unicodeScalars.allSatisfy { $0.isASCII && (Character($0).isLetter || Character($0).isNumber || "._~-".unicodeScalars.contains($0)) }
+        let generatedForm = id.utf8.count == 32 && id.unicodeScalars.allSatisfy { Character($0).isHexDigit }
+        return allowed && !generatedForm
+    }
+
     public func validate(_ body: JSONValue) throws -> ClientMetadata {
         guard case .object(let fields) = body else {
             throw OAuthError.invalidClientMetadata("The request body must be a JSON object")

@@ -25,7 +25,7 @@ struct ClientRegistrationService: Sendable {
         let metadata = try policy.validate(body)
         let time = now()
         if let chosenID {
-            guard Self.isValidChosenID(chosenID) else {
+            guard ClientRegistrationPolicy.isValidChosenClientID(chosenID) else {
                 throw OAuthError.invalidRequest("a client id is 1 to 128 letters, digits and . _ ~ -, and not 32 hex digits (the generated form)")
             }
             guard try await store.client(id: chosenID) == nil else {
@@ -87,9 +87,7 @@ struct ClientRegistrationService: Sendable {
         }
         let currentTokenHash = client.registrationTokenHash
         let registrationToken = RandomToken.generate(bytes: 32)
-        // An approval covered what the consent page showed: where codes go and whether refresh tokens come with them.
-        // A change to either ends every remembered approval of the client, so the user sees the new terms.
-        let endsApprovals = metadata.redirectURIs != client.metadata.redirectURIs || Set(metadata.grantTypes) != Set(client.metadata.grantTypes)
+        let endsApprovals = Consent.isEnded(by: client.metadata, becoming: metadata)
         client.metadata = metadata
         client.registrationTokenHash = hasher.hash(registrationToken)
         client.updatedAt = now()
@@ -101,16 +99,6 @@ struct ClientRegistrationService: Sendable {
     func delete(clientID: String, token: String?) async throws {
         _ = try await authenticate(clientID: clientID, token: token)
         _ = try await store.delete(id: clientID)
-    }
-
-    /// 1 to 128 of `A-Z a-z 0-9 . _ ~ -`, and not 32 hex digits: that is the form of generated client and user ids,
-    /// and a chosen id equal to a user's would make that client's tokens look like the user's (`sub == client_id` is
-    /// how resource servers tell machine tokens apart).
-    static func isValidChosenID(_ id: String) -> Bool {
-        let allowed = (1...128).contains(id.utf8.count)
-            && id.unicodeScalars.allSatisfy { $0.isASCII && (Character($0).isLetter || Character($0).isNumber || "._~-".unicodeScalars.contains($0)) }
-        let generatedForm = id.utf8.count == 32 && id.unicodeScalars.allSatisfy { Character($0).isHexDigit }
-        return allowed && !generatedForm
     }
 
     /// One answer for an unknown client and a wrong token, so the endpoint does not reveal which ids exist.
