@@ -14,16 +14,7 @@ struct SignatureMalleabilityTests {
     static func malleated(_ token: String) throws -> String {
         let parts = token.split(separator: ".").map(String.init)
         let signature = try #require(Base64URL.decode(parts[2]))
-        let s = Array(signature.suffix(32))
-        var twin = [UInt8](repeating: 0, count: 32)
-        var borrow = 0
-        for index in stride(from: 31, through: 0, by: -1) {
-            var difference = Int(ES256Signature.order[index]) - Int(s[index]) - borrow
-            borrow = difference < 0 ? 1 : 0
-            if difference < 0 { difference += 256 }
-            twin[index] = UInt8(difference)
-        }
-        return parts[0] + "." + parts[1] + "." + Base64URL.encode(Data(signature.prefix(32) + twin))
+        return parts[0] + "." + parts[1] + "." + Base64URL.encode(Data(ES256Signature.twin(Array(signature))))
     }
 
     @Test("Latchkey signs low-S only; the malleated twin is refused by introspection and by the resource verifier")

@@ -24,6 +24,11 @@ public enum ES256Signature {
     /// `signature` with `s` replaced by `n − s` when it is in the upper half; otherwise unchanged.
     public static func canonical(_ signature: [UInt8]) -> [UInt8] {
         guard signature.count == 64, !isCanonical(signature) else { return signature }
+        return twin(signature)
+    }
+
+    /// The other signature that verifies for the same message: `(r, n − s)`, for a 64-byte `r || s` with `0 < s < n`.
+    static func twin(_ signature: [UInt8]) -> [UInt8] {
         let s = Array(signature.suffix(32))
         var result = [UInt8](repeating: 0, count: 32)
         var borrow = 0
