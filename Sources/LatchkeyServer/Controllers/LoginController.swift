@@ -66,6 +66,7 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
         let username = try? User.normalizeUsername(typed)
         let time = now()
         let account = username ?? "(invalid)"
+        let delay: Int
         switch limits.admit(account: account, address: address, now: time) {
         case .refuse(let wait):
             let minutes = max(1, (wait + 59) / 60)
@@ -73,20 +74,12 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Too many failed sign-in attempts. Try again in \(when).",
                               username: typed, status: .tooManyRequests, retryAfter: wait)
-        case .proceed(let delay) where delay > 0:
-            defer { limits.finished(account: account) }
-            try await Task.sleep(for: .seconds(delay))
-            return try await checkPassword(request, form: form, typed: typed, username: username, account: account, address: address, returnTo: returnTo, clientName: clientName)
-        case .proceed:
-            break
+        case .proceed(let admitted):
+            delay = admitted
         }
-        return try await checkPassword(request, form: form, typed: typed, username: username, account: account, address: address, returnTo: returnTo, clientName: clientName)
-    }
-
-    func checkPassword(
-        _ request: Request, form: FormParameters, typed: String, username: String?, account: String, address: String,
-        returnTo: String, clientName: String?
-    ) async throws -> Response {
+        // A delayed attempt holds its account's one slot until its password is checked (LoginLimits).
+        defer { if delay > 0 { limits.finished(account: account) } }
+        if delay > 0 { try await Task.sleep(for: .seconds(delay)) }
         var user: User?
         if let username { user = try await users.user(username: username) }
         // Verify even for unknown users (against a decoy hash), so timing does not reveal which usernames exist.

@@ -40,8 +40,7 @@ final class RateLimiter: Sendable {
                     for (key, _) in oldest { windows.removeValue(forKey: key) }
                 }
             }
-            var window = windows[key] ?? Window(start: now, count: 0)
-            if now - window.start >= windowSeconds { window = Window(start: now, count: 0) }
+            var window = current(windows[key], now: now)
             guard window.count < limit else { return Int(max(1, window.start + windowSeconds - now)) }
             window.count += 1
             windows[key] = window
@@ -53,8 +52,7 @@ final class RateLimiter: Sendable {
     /// read and the count are one step, so parallel requests each see a different number.
     func record(_ key: String, now: Int64) -> Int {
         windows.withLock { windows in
-            var window = windows[key] ?? Window(start: now, count: 0)
-            if now - window.start >= windowSeconds { window = Window(start: now, count: 0) }
+            var window = current(windows[key], now: now)
             let before = window.count
             window.count += 1
             windows[key] = window
@@ -64,10 +62,13 @@ final class RateLimiter: Sendable {
 
     /// How many requests `key` has made in its current window, without counting one.
     func count(_ key: String, now: Int64) -> Int {
-        windows.withLock { windows in
-            guard let window = windows[key], now - window.start < windowSeconds else { return 0 }
-            return window.count
-        }
+        windows.withLock { current($0[key], now: now).count }
+    }
+
+    /// `window` if it is still running at `now`, else a new, empty one.
+    private func current(_ window: Window?, now: Int64) -> Window {
+        guard let window, now - window.start < windowSeconds else { return Window(start: now, count: 0) }
+        return window
     }
 
     /// A counted attempt succeeded: with `clear` the key's count is forgotten (an account after a right password);
