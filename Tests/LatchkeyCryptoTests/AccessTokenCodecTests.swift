@@ -86,4 +86,24 @@ struct AccessTokenCodecTests {
         try await keys.reload(now: 2000 + 3900)
         #expect(codec.verify(token, now: 2000 + 3900) == nil)
     }
+
+    @Test("a validly signed token whose header or payload nests deeper than 4 levels is refused before it is parsed")
+    func deepNesting() async throws {
+        let (codec, keys) = try await makeCodec()
+        let token = try codec.sign(claims())
+        let parts = token.split(separator: ".").map(String.init)
+        func signed(header: String, payload: String) throws -> String {
+            let input = Base64URL.encode(Data(header.utf8)) + "." + Base64URL.encode(Data(payload.utf8))
+            return input + "." + Base64URL.encode(try keys.sign(Data(input.utf8)).signature)
+        }
+        let kid = try #require(keys.activeKeyID)
+        let header = #"{"alg":"ES256","kid":"\#(kid)","typ":"at+jwt""#
+        let payload = String(decoding: try #require(Base64URL.decode(parts[1])), as: UTF8.self)
+        // Within the limit both verify (the extra members are ignored), so only the depth check refuses the others.
+        #expect(codec.verify(try signed(header: header + #","x":[[[]]]}"#, payload: payload), now: 2000) != nil)
+        #expect(codec.verify(try signed(header: header + #","x":[[[[]]]]}"#, payload: payload), now: 2000) == nil)
+        let deepPayload = String(payload.dropLast()) + #","x":[[[[]]]]}"#
+        #expect(codec.verify(try signed(header: header + "}", payload: deepPayload), now: 2000) == nil)
+        #expect(codec.verify(try signed(header: header + "}", payload: String(payload.dropLast()) + #","x":[[[]]]}"#), now: 2000) != nil)
+    }
 }

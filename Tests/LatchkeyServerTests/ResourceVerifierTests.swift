@@ -203,6 +203,23 @@ struct ResourceVerifierTests {
             }
         }
     }
+
+    @Test("a header nesting deeper than 4 levels is malformed, refused before it is parsed")
+    func deepHeader() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let token = try await Self.token(client)
+            let parts = token.split(separator: ".").map(String.init)
+            let header = String(decoding: try #require(Base64URL.decode(parts[0])), as: UTF8.self)
+            let verifier = try Self.verifier(RouterKeySource(client))
+            let deep = Base64URL.encode(Data((String(header.dropLast()) + #","x":[[[[]]]]}"#).utf8)) + "." + parts[1] + "." + parts[2]
+            await #expect(throws: TokenVerificationError.malformed) { try await verifier.verify(deep) }
+            // At the limit the header parses, and the token fails only where it really is wrong: its signature.
+            let shallow = Base64URL.encode(Data((String(header.dropLast()) + #","x":[[[]]]}"#).utf8)) + "." + parts[1] + "." + parts[2]
+            await #expect(throws: TokenVerificationError.badSignature) { try await verifier.verify(shallow) }
+        }
+    }
 }
 
 /// How the verifier reads `Cache-Control` on the JWKS.
