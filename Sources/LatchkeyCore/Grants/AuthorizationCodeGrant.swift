@@ -1,5 +1,34 @@
-/// RFC 6749 §4.1.3 and OAuth 2.1 §4.1.3: what a redeemed code must match before tokens are issued.
+/// RFC 6749 §4.1.3, OAuth 2.1 §4.1.3 and RFC 7636: every rule of exchanging an authorization code for tokens.
+///
+/// The token endpoint's service redeems the code in the store, then asks this type what the redemption means:
+/// the checks a redeemed code must pass, whether a refresh token comes with the answer, and what a replay revokes.
 public enum AuthorizationCodeGrant {
+    /// §5.2: a code that is unknown, expired, or issued to another client (the store hides those as not found).
+    public static let invalidCode = OAuthError(.invalidGrant, "The authorization code is invalid or expired")
+    /// §4.1.2: "If an authorization code is used more than once, the authorization server MUST deny the request and
+    /// SHOULD revoke (when possible) all tokens previously issued based on that authorization code."
+    public static let replayed = OAuthError(.invalidGrant, "The authorization code was already used; tokens issued from it are revoked")
+
+    /// What the token endpoint does when a code comes back a second time.
+    public enum ReplayAction: Sendable, Equatable {
+        /// Revoke the access token the first redemption issued (by jti, until it would have expired).
+        case revokeAccessToken(tokenID: String, expiresAt: Int64)
+        /// Revoke every refresh family started from the code, and the access tokens issued with them.
+        case revokeRefreshFamilies(originCodeHash: String)
+    }
+
+    /// The revocations a replay of `record` sets off, in order; then the request fails with `replayed`.
+    ///
+    /// - Parameter accessTokenLifetime: bounds the revocation of a jti the first redemption recorded without an expiry.
+    public static func replayActions(_ record: AuthorizationCodeRecord, now: Int64, accessTokenLifetime: Int64) -> [ReplayAction] {
+        var actions: [ReplayAction] = []
+        if let tokenID = record.accessTokenID {
+            actions.append(.revokeAccessToken(tokenID: tokenID, expiresAt: record.accessTokenExpiresAt ?? now + accessTokenLifetime))
+        }
+        actions.append(.revokeRefreshFamilies(originCodeHash: record.codeHash))
+        return actions
+    }
+
     /// Checks a freshly redeemed `record` against the token request and returns the audience to issue for.
     ///
     /// - Parameter computeChallenge: S256 of a verifier (base64url SHA-256), supplied by the caller so Core stays
@@ -36,6 +65,13 @@ public enum AuthorizationCodeGrant {
             throw invalidGrant("code_verifier does not match the code_challenge")
         }
         return try narrow(record.audience, to: resource)
+    }
+
+    /// Whether the exchange of `record` comes with a refresh token: only if the user approved one with this code
+    /// (the consent page said so) *and* the client still has the grant — a grant added after the approval (RFC 7592)
+    /// does not reach a code already issued.
+    public static func issuesRefreshToken(_ record: AuthorizationCodeRecord, to client: RegisteredClient) -> Bool {
+        record.offlineAccess && RefreshTokenGrant.isOffered(to: client)
     }
 
     /// RFC 8707 §2.2: a token request's `resource` may narrow the authorized audience, never widen it.

@@ -73,9 +73,7 @@ public struct AuthorizationRequestValidator: Sendable {
             guard responseType == "code" else {
                 throw OAuthError(.unsupportedResponseType, "Only response_type=code is supported")
             }
-            guard client.metadata.grantTypes.contains(.authorizationCode) else {
-                throw OAuthError(.unauthorizedClient, "This client is not registered for the authorization_code grant")
-            }
+            try TokenEndpointGrant.authorizationCode.requireRegistered(client)
             // OAuth 2.1 §4.1.1 / DESIGN §7: PKCE is mandatory and S256 only.
             guard let challenge = query["code_challenge"] else { throw OAuthError.invalidRequest("code_challenge is required (PKCE)") }
             try PKCE.requireS256(method: query["code_challenge_method"])
@@ -86,7 +84,7 @@ public struct AuthorizationRequestValidator: Sendable {
             return .success(AuthorizationRequest(
                 clientID: client.clientID, redirectURI: redirectURI, redirectURIProvided: redirectURIProvided, state: state,
                 scopes: scopes, audience: audience, codeChallenge: challenge, prompt: prompt,
-                offlineAccess: client.metadata.grantTypes.contains(.refreshToken)
+                offlineAccess: RefreshTokenGrant.isOffered(to: client)
             ))
         } catch let error as OAuthError {
             return fail(error)

@@ -53,3 +53,12 @@ extension UInt8 {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }
+
+extension User {
+    /// RFC 6749 §10.4: a disabled or deleted user gets no more tokens, from a code or a refresh token.
+    public static func requireMayReceiveTokens(_ user: User?) throws {
+        guard let user, !user.disabled else {
+            throw OAuthError(.invalidGrant, "The user who authorized this grant can no longer sign in")
+        }
+    }
+}

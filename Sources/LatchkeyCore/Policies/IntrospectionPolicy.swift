@@ -22,6 +22,24 @@ public struct IntrospectionPolicy: Sendable, Equatable {
         case none
     }
 
+    /// RFC 7662 §2.1: the caller must be an authenticated confidential client (`invalid_client` otherwise) with some
+    /// reach (`403 unauthorized_client` otherwise). Returns what it may see.
+    @discardableResult
+    public func authorize(_ caller: RegisteredClient) throws -> Reach {
+        guard caller.isConfidential else {
+            throw OAuthError(.invalidClient, "Only confidential clients may introspect tokens", httpStatus: 401)
+        }
+        let reach = reach(of: caller.clientID)
+        if reach == .none {
+            throw OAuthError(
+                .unauthorizedClient,
+                "This client may not introspect tokens: no resource names it as its client_id and it is not in introspection-clients",
+                httpStatus: 403
+            )
+        }
+        return reach
+    }
+
     public func reach(of clientID: String) -> Reach {
         let owned = resources.resources(ownedBy: clientID)
         if !owned.isEmpty { return .audiences(Set(owned.map(\.uri))) }

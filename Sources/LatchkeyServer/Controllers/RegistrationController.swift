@@ -8,12 +8,14 @@ struct RegistrationController {
     typealias Context = LatchkeyRequestContext
     let issuer: Issuer
     let service: ClientRegistrationService
-    let initialAccessToken: String?
+    let initialAccessToken: InitialAccessToken
     let rateLimiter: RateLimiter
     let maxBodyBytes: Int
+    let clock: UnixClock
+
+    var base: String { issuer.path + "/register" }
 
     func addRoutes(to router: Router<Context>) {
-        let base = issuer.path + "/register"
         router.post(RouterPath(base)) { request, context in try await register(request, context) }
         // RFC 7592 management: counted like registrations, and authenticated before the body is read, so an
         // unauthenticated request costs a hash and no parsing (DESIGN §8).
@@ -36,19 +38,14 @@ struct RegistrationController {
 
     /// Counts one request from the caller's address; registration and management have separate budgets.
     func limit(_ context: Context, key: String) throws {
-        if let retryAfter = rateLimiter.check(key + " " + context.clientIP, now: Int64(Date().timeIntervalSince1970)) {
+        if let retryAfter = rateLimiter.check(key + " " + context.clientIP, now: clock.now()) {
             throw OAuthError(.rateLimited, "Too many registration requests from this address; retry later", httpStatus: 429, retryAfter: retryAfter)
         }
     }
 
     func register(_ request: Request, _ context: Context) async throws -> Response {
         try limit(context, key: "register")
-        // RFC 7591 §3: an initial access token, when the operator requires one.
-        if let initialAccessToken {
-            guard let presented = Self.bearer(request), ConstantTime.equals(presented, initialAccessToken) else {
-                throw OAuthError.invalidToken("A valid initial access token is required to register")
-            }
-        }
+        try initialAccessToken.check(presented: Self.bearer(request), constantTimeEquals: ConstantTime.equals)
         let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
         let registration = try await service.register(body)
         var response = try Response.json(registration, status: .created)

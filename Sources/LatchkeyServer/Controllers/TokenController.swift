@@ -1,26 +1,34 @@
-import Foundation
 import Hummingbird
 import LatchkeyCore
 
-/// `POST /token` (RFC 6749 §3.2), `POST /introspect` (RFC 7662) and `POST /revoke` (RFC 7009).
-struct TokenController<Context: RequestContext> {
+/// `POST /token` (RFC 6749 §3.2), `POST /introspect` (RFC 7662) and `POST /revoke` (RFC 7009), each behind client
+/// authentication.
+struct TokenController {
     let issuer: Issuer
-    let tokens: TokenService
+    let tokens: TokenEndpoint
     let status: TokenStatusService
+    let authenticator: ClientAuthenticator
 
-    func addRoutes(to router: Router<Context>) {
-        router.post(RouterPath(issuer.path + "/token")) { request, _ in
-            let form = try await FormBody.read(request, repeatable: ["resource"])
-            let response = try await tokens.token(form, authorization: request.headers[.authorization])
-            return try Response.json(response)
+    var tokenPath: String { issuer.path + "/token" }
+    var introspectPath: String { issuer.path + "/introspect" }
+    var revokePath: String { issuer.path + "/revoke" }
+
+    func addRoutes(to router: Router<LatchkeyRequestContext>) {
+        router.group(context: ClientAuthenticatedContext.self)
+            .add(middleware: ClientAuthenticationMiddleware(authenticator: authenticator, repeatable: ["resource"], required: ["grant_type"]))
+            .post(RouterPath(tokenPath)) { _, context in
+                let (client, form) = try context.authenticated()
+                return try Response.json(try await tokens.token(form, client: client))
+            }
+        let status = router.group(context: ClientAuthenticatedContext.self)
+            .add(middleware: ClientAuthenticationMiddleware(authenticator: authenticator, repeatable: [], required: []))
+        status.post(RouterPath(introspectPath)) { _, context in
+            let (client, form) = try context.authenticated()
+            return try Response.json(try await self.status.introspect(form, caller: client))
         }
-        router.post(RouterPath(issuer.path + "/introspect")) { request, _ in
-            let form = try await FormBody.read(request)
-            return try Response.json(try await status.introspect(form, authorization: request.headers[.authorization]))
-        }
-        router.post(RouterPath(issuer.path + "/revoke")) { request, _ in
-            let form = try await FormBody.read(request)
-            try await status.revoke(form, authorization: request.headers[.authorization])
+        status.post(RouterPath(revokePath)) { _, context in
+            let (client, form) = try context.authenticated()
+            try await self.status.revoke(form, caller: client)
             // RFC 7009 §2.2: 200 whether or not the token was known.
             return Response(status: .ok, headers: [.cacheControl: "no-store"])
         }

@@ -14,16 +14,17 @@ struct ClientRegistrationService: Sendable {
     let policy: ClientRegistrationPolicy
     let hasher: SecretHasher
     let issuer: Issuer
-    let now: @Sendable () -> Int64
-
-    /// Fields RFC 7592 §2.2 forbids in an update request.
-    static let serverOnlyFields = ["registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"]
+    let events: SecurityLog
+    let clock: UnixClock
 
     /// - Parameter chosenID: an id the operator picked (`latchkey clients add --client-id`); clients that register
     ///   themselves always get a random one.
-    func register(_ body: JSONValue, chosenID: String? = nil) async throws -> RegistrationResponse {
+    /// - Parameter source: who registers, for the security log.
+    func register(
+        _ body: JSONValue, chosenID: String? = nil, by source: SecurityEvent.ClientChangeSource = .registration
+    ) async throws -> RegistrationResponse {
         let metadata = try policy.validate(body)
-        let time = now()
+        let time = clock.now()
         if let chosenID {
             guard ClientRegistrationPolicy.isValidChosenClientID(chosenID) else {
                 throw OAuthError.invalidRequest("a client id is 1 to 128 letters, digits and . _ ~ -, and not 32 hex digits (the generated form)")
@@ -45,6 +46,7 @@ struct ClientRegistrationService: Sendable {
             updatedAt: time
         )
         try await store.create(client)
+        events.record(.clientRegistered(clientID: clientID, name: metadata.clientName, by: source))
         return response(client, secret: secret, registrationToken: registrationToken)
     }
 
@@ -53,52 +55,44 @@ struct ClientRegistrationService: Sendable {
         let currentTokenHash = client.registrationTokenHash
         let registrationToken = RandomToken.generate(bytes: 32)
         client.registrationTokenHash = hasher.hash(registrationToken)
-        client.updatedAt = now()
+        client.updatedAt = clock.now()
         guard try await store.update(client, currentTokenHash: currentTokenHash) else { throw Self.unauthorized }
         return response(client, secret: nil, registrationToken: registrationToken)
     }
 
-    /// RFC 7592 §2.2: the request replaces the metadata; omitted fields take their defaults. `client` is the one
-    /// `authenticate` returned, so the body is read only for a caller holding the registration access token.
+    /// RFC 7592 §2.2 by `ClientUpdatePolicy`. `client` is the one `authenticate` returned, so the body is read only
+    /// for a caller holding the registration access token.
     func update(_ authenticated: RegisteredClient, body: JSONValue) async throws -> RegistrationResponse {
         var client = authenticated
-        let clientID = client.clientID
-        guard case .object(let fields) = body else {
-            throw OAuthError.invalidClientMetadata("The request body must be a JSON object")
+        let update = try ClientUpdatePolicy(registration: policy).validate(body, of: client) { secret in
+            client.secretHash.map { hasher.verify(secret, against: $0) } ?? false
         }
-        guard case .string(let bodyClientID)? = fields["client_id"], bodyClientID == clientID else {
-            throw OAuthError.invalidRequest("client_id in the body must match the client being updated")
-        }
-        if let field = Self.serverOnlyFields.first(where: { fields[$0] != nil }) {
-            throw OAuthError.invalidClientMetadata("\(field) must not be sent in an update request")
-        }
-        if let sent = fields["client_secret"] {
-            guard case .string(let secret) = sent, let hash = client.secretHash, hasher.verify(secret, against: hash) else {
-                throw OAuthError.invalidClientMetadata("client_secret does not match the client's current secret")
-            }
-        }
-        let metadata = try policy.validate(body)
         var secret: String?
-        if metadata.tokenEndpointAuthMethod.isConfidential, client.secretHash == nil {
+        switch update.secret {
+        case .keep:
+            break
+        case .issue:
             secret = RandomToken.generate(bytes: 32)
             client.secretHash = secret.map(hasher.hash)
-        } else if !metadata.tokenEndpointAuthMethod.isConfidential {
+        case .remove:
             client.secretHash = nil
         }
         let currentTokenHash = client.registrationTokenHash
         let registrationToken = RandomToken.generate(bytes: 32)
-        let endsApprovals = Consent.isEnded(by: client.metadata, becoming: metadata)
-        client.metadata = metadata
+        client.metadata = update.metadata
         client.registrationTokenHash = hasher.hash(registrationToken)
-        client.updatedAt = now()
+        client.updatedAt = clock.now()
         guard try await store.update(client, currentTokenHash: currentTokenHash) else { throw Self.unauthorized }
-        if endsApprovals { try await consents.revokeAll(clientID: clientID) }
+        if update.endsApprovals { try await consents.revokeAll(clientID: client.clientID) }
+        events.record(.clientUpdated(clientID: client.clientID, endedApprovals: update.endsApprovals))
         return response(client, secret: secret, registrationToken: registrationToken)
     }
 
     func delete(clientID: String, token: String?) async throws {
         _ = try await authenticate(clientID: clientID, token: token)
-        _ = try await store.delete(id: clientID)
+        if try await store.delete(id: clientID) {
+            events.record(.clientDeleted(clientID: clientID, by: .registration))
+        }
     }
 
     /// One answer for an unknown client and a wrong token, so the endpoint does not reveal which ids exist.

@@ -1,0 +1,17 @@
+import LatchkeyCore
+import LatchkeyCrypto
+
+/// Looks up the client that credentials name and lets `ClientAuthentication` decide (RFC 6749 §2.3, §3.2.1).
+struct ClientAuthenticator: Sendable {
+    let store: any ClientStore
+    let hasher: SecretHasher
+    let clock: UnixClock
+
+    func authenticate(_ credentials: ClientCredentials) async throws -> RegisteredClient {
+        guard ClientAuthentication.isPlausible(credentials) else { throw ClientAuthentication.failure }
+        return try ClientAuthentication.verify(
+            credentials, against: try await store.client(id: credentials.clientID), now: clock.now(),
+            secretMatches: { secret, digest in hasher.verify(secret, against: digest) }
+        )
+    }
+}

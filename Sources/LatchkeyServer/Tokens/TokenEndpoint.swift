@@ -1,0 +1,23 @@
+import LatchkeyCore
+
+/// `POST /token` (RFC 6749 §3.2): picks the grant and hands the authenticated client to its service.
+///
+/// The `switch` is over `TokenEndpointGrant`, so a grant added there does not compile until it is served here.
+struct TokenEndpoint: Sendable {
+    let authorizationCode: AuthorizationCodeService
+    let refreshToken: RefreshTokenService
+    let clientCredentials: ClientCredentialsGrant
+    let issuer: AccessTokenIssuer
+
+    func token(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+        switch try TokenEndpointGrant(form: form) {
+        case .authorizationCode:
+            return try await authorizationCode.exchange(form, client: client)
+        case .refreshToken:
+            return try await refreshToken.refresh(try RefreshTokenGrant.Request(form: form), client: client)
+        case .clientCredentials:
+            let decision = try clientCredentials.decide(client: client, scope: form["scope"], resource: form.all("resource"))
+            return try issuer.issue(subject: client.clientID, client: client, scopes: decision.scopes, audience: decision.audience, authTime: nil)
+        }
+    }
+}
