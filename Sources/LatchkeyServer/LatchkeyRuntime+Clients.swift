@@ -14,12 +14,19 @@ extension LatchkeyRuntime {
     public func addClient(_ metadata: JSONValue, clientID: String? = nil) async throws -> AddedClient {
         let service = ClientRegistrationService(
             store: clients, consents: consents, policy: configuration.operatorRegistrationPolicy, hasher: hasher,
-            issuer: configuration.issuer, now: LatchkeyRuntime.now
+            issuer: configuration.issuer, events: events, clock: clock
         )
         if let clientID, try await users.user(id: clientID) != nil {
             throw OAuthError.invalidRequest("\(clientID) is a user's id; choose another client id")
         }
-        let registered = try await service.register(metadata, chosenID: clientID)
+        let registered = try await service.register(metadata, chosenID: clientID, by: .operatorCommand)
         return AddedClient(clientID: registered.clientID, clientSecret: registered.clientSecret, metadata: registered.metadata)
+    }
+
+    /// Deletes a client (`latchkey clients delete`); `false` when there was none.
+    public func deleteClient(id: String) async throws -> Bool {
+        guard try await clients.delete(id: id) else { return false }
+        events.record(.clientDeleted(clientID: id, by: .operatorCommand))
+        return true
     }
 }

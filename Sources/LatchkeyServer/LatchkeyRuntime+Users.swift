@@ -8,7 +8,7 @@ extension LatchkeyRuntime {
     public func createUser(username: String, password: String) async throws -> User {
         let name = try User.normalizeUsername(username)
         try PasswordHasher.checkStrength(password)
-        let now = Self.now()
+        let now = clock.now()
         let user = User(
             id: RandomToken.hex(bytes: 16), username: name, passwordHash: try await passwords.hash(password),
             disabled: false, createdAt: now, updatedAt: now
@@ -21,10 +21,11 @@ extension LatchkeyRuntime {
     /// family (and the access tokens issued with them) is revoked and every browser session ends.
     public func setUserDisabled(username: String, _ disabled: Bool) async throws {
         let name = try User.normalizeUsername(username)
-        guard try await users.setDisabled(username: name, disabled, now: Self.now()),
+        guard try await users.setDisabled(username: name, disabled, now: clock.now()),
               let user = try await users.user(username: name)
         else { throw UserError.notFound(name) }
         if disabled { try await endGrants(of: user) }
+        events.record(disabled ? .userDisabled(username: name) : .userEnabled(username: name))
     }
 
     /// Sets a new password. It ends the grants made under the old one: refresh families and browser sessions.
@@ -32,14 +33,14 @@ extension LatchkeyRuntime {
         let name = try User.normalizeUsername(username)
         try PasswordHasher.checkStrength(password)
         let hash = try await passwords.hash(password)
-        guard try await users.setPasswordHash(username: name, hash, now: Self.now()),
+        guard try await users.setPasswordHash(username: name, hash, now: clock.now()),
               let user = try await users.user(username: name)
         else { throw UserError.notFound(name) }
         try await endGrants(of: user)
     }
 
     func endGrants(of user: User) async throws {
-        let now = Self.now()
+        let now = clock.now()
         try await refreshTokens.revokeAll(userID: user.id, now: now)
         try await sessions.deleteAll(userID: user.id)
         try await revocations.sync(now: now)

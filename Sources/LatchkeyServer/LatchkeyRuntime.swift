@@ -1,4 +1,3 @@
-import Foundation
 import LatchkeyCore
 import LatchkeyCrypto
 import LatchkeyStore
@@ -21,19 +20,24 @@ public struct LatchkeyRuntime: Sendable {
     public let signingKeys: SigningKeys
     public let hasher: SecretHasher
     public let logger: Logger
+    /// The one clock every service and controller reads.
+    public let clock: UnixClock
+
+    /// Where security events go (`SecurityLog`).
+    public var events: SecurityLog { SecurityLog(logger: logger) }
 
     /// Opens the database, applies pending migrations, loads the master key and the signing keys
     /// (creating the first ones on a new database).
-    public static func open(_ configuration: LatchkeyConfiguration, logger: Logger) async throws -> LatchkeyRuntime {
+    public static func open(_ configuration: LatchkeyConfiguration, logger: Logger, clock: UnixClock = .system) async throws -> LatchkeyRuntime {
         let database = try LatchkeyDatabase(location: configuration.database, logger: logger)
         do {
             try await Migrator(database: database).migrate()
             let masterKey = try MasterKeyLoader.load(configuration, logger: logger)
             let signingKeys = SigningKeys(store: SQLSigningKeyStore(database: database), masterKey: masterKey)
-            try await signingKeys.bootstrap(now: Self.now())
+            try await signingKeys.bootstrap(now: clock.now())
             let revokedTokens = SQLRevokedTokenStore(database: database)
             let revocations = RevocationList(store: revokedTokens)
-            try await revocations.sync(now: Self.now())
+            try await revocations.sync(now: clock.now())
             return LatchkeyRuntime(
                 configuration: configuration,
                 database: database,
@@ -48,7 +52,8 @@ public struct LatchkeyRuntime: Sendable {
                 passwords: PasswordHasher(),
                 signingKeys: signingKeys,
                 hasher: SecretHasher(masterKey: masterKey),
-                logger: logger
+                logger: logger,
+                clock: clock
             )
         } catch {
             try? await database.shutdown()
@@ -60,6 +65,10 @@ public struct LatchkeyRuntime: Sendable {
         try await database.shutdown()
     }
 
-    /// Unix seconds.
-    @Sendable public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+    /// Rotates the signing keys (`latchkey keys rotate`): the next key becomes active, the active one stays published
+    /// for `retiredPublishFor` seconds so tokens it signed still verify.
+    public func rotateSigningKey(retiredPublishFor: Int64) async throws {
+        try await signingKeys.rotate(now: clock.now(), retiredPublishFor: retiredPublishFor)
+        events.record(.signingKeyRotated(keyID: signingKeys.activeKeyID ?? "-"))
+    }
 }

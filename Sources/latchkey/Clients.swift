@@ -102,7 +102,7 @@ struct Clients: AsyncParsableCommand {
         @Argument(help: "The client id.") var clientID: String
 
         func run() async throws {
-            guard try await options.withRuntime({ try await $0.clients.delete(id: clientID) }) else {
+            guard try await options.withRuntime({ try await $0.deleteClient(id: clientID) }) else {
                 throw CommandFailure("no client with id \(clientID)")
             }
             print("deleted \(clientID)")

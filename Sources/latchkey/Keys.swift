@@ -13,8 +13,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let keys = try await options.withRuntime { $0.signingKeys.keys }
-            let now = LatchkeyRuntime.now()
+            let (keys, now) = try await options.withRuntime { ($0.signingKeys.keys, $0.clock.now()) }
             print("KID                                          ALG    STATUS   CREATED               PUBLISHED UNTIL")
             for key in keys {
                 let until = key.status == .retired ? (key.publishUntil.map(Self.date) ?? "-") : "while \(key.status.rawValue)"
@@ -41,10 +40,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let (before, after) = try await options.withRuntime { runtime in
                 let before = runtime.signingKeys.activeKeyID ?? "-"
-                try await runtime.signingKeys.rotate(
-                    now: LatchkeyRuntime.now(),
-                    retiredPublishFor: Int64(runtime.configuration.accessTokenLifetime + 300)
-                )
+                try await runtime.rotateSigningKey(retiredPublishFor: Int64(runtime.configuration.accessTokenLifetime + 300))
                 return (before, runtime.signingKeys.activeKeyID ?? "-")
             }
             print("rotated: \(before) retired; \(after) is now active")

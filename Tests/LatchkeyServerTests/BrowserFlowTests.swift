@@ -26,7 +26,7 @@ struct BrowserFlowTests {
     }
 
     static func createUser(_ runtime: LatchkeyRuntime, _ name: String) async throws {
-        let now = LatchkeyRuntime.now()
+        let now = runtime.clock.now()
         try await runtime.users.create(User(
             id: "id-" + name, username: name, passwordHash: try await PasswordHasher(cost: 4).hash(password), disabled: false,
             createdAt: now, updatedAt: now
@@ -361,12 +361,12 @@ struct BrowserFlowTests {
             let hash = runtime.hasher.hash(try #require(browser.cookies["latchkey-session"]))
             #expect(try await browser.get("/account").text.contains("Your approvals"))
             // Idle: last seen longer ago than session-idle-lifetime (12 h).
-            try await runtime.sessions.touch(idHash: hash, now: LatchkeyRuntime.now() - 13 * 3600)
+            try await runtime.sessions.touch(idHash: hash, now: runtime.clock.now() - 13 * 3600)
             #expect(try await browser.get("/account").text.contains("Sign in"))
 
             // Absolute: recently active, but past its end.
             let value = String(repeating: "b", count: 43)
-            let now = LatchkeyRuntime.now()
+            let now = runtime.clock.now()
             try await runtime.sessions.create(BrowserSession(
                 idHash: runtime.hasher.hash(value), userID: "id-alice", authTime: now - 100, createdAt: now - 100, lastSeenAt: now,
                 expiresAt: now - 1
@@ -421,7 +421,7 @@ struct BrowserFlowTests {
         try await app.test { client, runtime in
             let clientID = try await Self.setup(client, runtime)
             try await Self.createUser(runtime, "bob")
-            _ = try await runtime.users.setDisabled(username: "bob", true, now: LatchkeyRuntime.now())
+            _ = try await runtime.users.setDisabled(username: "bob", true, now: runtime.clock.now())
             let browser = TestBrowser(client)
             let page = try await browser.get(Self.authorizeURI(clientID))
             for (user, password) in [("alice", "wrong password"), ("nobody", Self.password), ("bob", Self.password)] {
@@ -500,7 +500,7 @@ struct BrowserFlowTests {
             let clientID = try await Self.setup(client, runtime)
             let browser = TestBrowser(client)
             _ = try await Self.loginToConsent(browser, clientID)
-            _ = try await runtime.users.setDisabled(username: "alice", true, now: LatchkeyRuntime.now())
+            _ = try await runtime.users.setDisabled(username: "alice", true, now: runtime.clock.now())
             let page = try await browser.get(Self.authorizeURI(clientID))
             #expect(page.status == .ok && page.text.contains("Sign in"))
         }
@@ -625,7 +625,7 @@ struct BrowserFlowTests {
             }
             // At /token, a fragment is refused as a malformed request, before any comparison.
             let code = RandomToken.generate()
-            let now = LatchkeyRuntime.now()
+            let now = runtime.clock.now()
             try await runtime.codes.create(AuthorizationCodeRecord(
                 codeHash: runtime.hasher.hash(code), clientID: registered.clientID, userID: "id-alice", redirectURI: "http://127.0.0.1:5555/callback",
                 codeChallenge: PKCEChallenge.s256(Self.verifier), scopes: ["mcp:tools"], audience: [CodeGrantTests.resource],

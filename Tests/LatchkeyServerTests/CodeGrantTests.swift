@@ -26,7 +26,7 @@ struct CodeGrantTests {
         let json = try await client.register(#"{"redirect_uris":["\#(redirect)"],"grant_types":["authorization_code","refresh_token"]}"#).json
         let clientID = try #require(json["client_id"] as? String)
         let code = RandomToken.generate()
-        let now = LatchkeyRuntime.now()
+        let now = runtime.clock.now()
         if try await runtime.users.user(id: "user-1") == nil {
             try await runtime.users.create(User(id: "user-1", username: "alice", passwordHash: "$2b$04$x", disabled: false, createdAt: now, updatedAt: now))
         }
@@ -167,11 +167,11 @@ struct CodeGrantTests {
             let setup = try await Self.setup(client, runtime)
             let token = try #require(try await Self.exchange(client, setup).json["refresh_token"] as? String)
             let pending = try await Self.setup(client, runtime)
-            #expect(try await runtime.users.setDisabled(username: "alice", true, now: LatchkeyRuntime.now()))
+            #expect(try await runtime.users.setDisabled(username: "alice", true, now: runtime.clock.now()))
             #expect(try await Self.refresh(client, setup, token).json["error"] as? String == "invalid_grant")
             #expect(try await Self.exchange(client, pending).json["error"] as? String == "invalid_grant")
             // Re-enabling does not revive the family the refusal revoked.
-            #expect(try await runtime.users.setDisabled(username: "alice", false, now: LatchkeyRuntime.now()))
+            #expect(try await runtime.users.setDisabled(username: "alice", false, now: runtime.clock.now()))
             #expect(try await Self.refresh(client, setup, token).json["error"] as? String == "invalid_grant")
         }
     }

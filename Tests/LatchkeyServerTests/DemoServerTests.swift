@@ -29,7 +29,7 @@ struct DemoServerTests {
 
     /// A user's token for the demo, signed by the in-process Latchkey as the code flow would issue it.
     static func userToken(_ runtime: LatchkeyRuntime, subject: String = "user-1", scope: String) throws -> String {
-        let now = LatchkeyRuntime.now()
+        let now = runtime.clock.now()
         return try AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: runtime.configuration.issuer.url).sign(AccessTokenClaims(
             issuer: runtime.configuration.issuer.url, subject: subject, audience: [resource], clientID: "some-mcp-client", scope: scope,
             issuedAt: now, expiresAt: now + 300, tokenID: RandomToken.generate(bytes: 8)

@@ -31,7 +31,7 @@ struct JWKSTests {
         defer { app.removeFiles() }
         try await app.test { client, runtime in
             let before = try #require(runtime.signingKeys.activeKeyID)
-            try await runtime.signingKeys.rotate(now: LatchkeyRuntime.now(), retiredPublishFor: 3900)
+            try await runtime.signingKeys.rotate(now: runtime.clock.now(), retiredPublishFor: 3900)
             let response = try await client.execute(uri: "/jwks.json", method: .get)
             let kids = (response.json["keys"] as? [[String: Any]] ?? []).compactMap { $0["kid"] as? String }
             #expect(kids.count == 3)

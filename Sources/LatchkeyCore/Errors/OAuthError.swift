@@ -1,6 +1,6 @@
 /// An error an OAuth endpoint reports to its client, shaped as RFC 6749 §5.2.
 ///
-/// `description` is safe to show the client; `debug` is for logs only and never leaves the server.
+/// `description` is safe to show the client; `debug` and `underlying` are for logs only and never leave the server.
 public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The RFC error code, open for extension (RFC 7591, 7592, 8707, 8628, 9449 add their own).
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -46,13 +46,33 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var debug: String?
     /// Seconds a client should wait before retrying (rate limits); rendered as `Retry-After`.
     public var retryAfter: Int?
+    /// The error that caused this one (a store failure behind a `server_error`); logged, never rendered.
+    public var underlying: (any Error)?
 
-    public init(_ code: Code, _ description: String, httpStatus: Int = 400, debug: String? = nil, retryAfter: Int? = nil) {
+    public init(
+        _ code: Code, _ description: String, httpStatus: Int = 400, debug: String? = nil, retryAfter: Int? = nil,
+        underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.description = description
         self.httpStatus = httpStatus
         self.debug = debug
         self.retryAfter = retryAfter
+        self.underlying = underlying
+    }
+
+    /// Equal when a client would see the same answer and a log the same detail; `underlying` is not compared.
+    public static func == (lhs: OAuthError, rhs: OAuthError) -> Bool {
+        lhs.code == rhs.code && lhs.description == rhs.description && lhs.httpStatus == rhs.httpStatus
+            && lhs.debug == rhs.debug && lhs.retryAfter == rhs.retryAfter
+    }
+
+    /// The same error with log-only detail added.
+    public func with(debug: String? = nil, underlying: (any Error)? = nil) -> OAuthError {
+        var error = self
+        if let debug { error.debug = debug }
+        if let underlying { error.underlying = underlying }
+        return error
     }
 
     public static func invalidRequest(_ description: String) -> OAuthError {
@@ -72,7 +92,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         OAuthError(.invalidToken, description, httpStatus: 401)
     }
 
-    public static func serverError(debug: String) -> OAuthError {
-        OAuthError(.serverError, "The server could not complete the request.", httpStatus: 500, debug: debug)
+    public static func serverError(debug: String, underlying: (any Error)? = nil) -> OAuthError {
+        OAuthError(.serverError, "The server could not complete the request.", httpStatus: 500, debug: debug, underlying: underlying)
     }
 }

@@ -4,28 +4,26 @@ import LatchkeyCore
 
 /// `GET /account`: the signed-in user's remembered approvals; `POST /account/revoke` forgets one and revokes
 /// the client's refresh tokens for this user.
-struct AccountController<Context: RequestContext> {
+struct AccountController {
+    typealias Context = SessionContext
     let service: AuthorizationService
     let sessions: BrowserSessions
     let login: LoginPages
 
     var paths: PagePaths { login.pages.paths }
 
-    func addRoutes(to router: Router<Context>) {
-        router.get(RouterPath(paths.account)) { request, _ in
-            guard let current = try await sessions.current(request) else {
+    func addRoutes(to router: some RouterMethods<Context>) {
+        router.get(RouterPath(paths.account)) { request, context in
+            guard let current = context.signedIn else {
                 return login.page(request, returnTo: paths.account, clientName: nil)
             }
             let notice = request.uri.queryParameters["revoked"] != nil ? "Access revoked." : nil
             return try await page(current, notice: notice)
         }
-        router.post(RouterPath(paths.accountRevoke)) { request, _ in
-            let form = try await FormBody.read(request)
-            guard let current = try await sessions.current(request) else {
+        router.post(RouterPath(paths.accountRevoke)) { request, context in
+            let form = try context.requireForm()
+            guard let current = context.signedIn else {
                 return login.page(request, returnTo: paths.account, clientName: nil)
-            }
-            guard sessions.checkCSRF(form["csrf_token"], session: current.session) else {
-                return login.pages.error(title: "This page expired", message: "The form does not belong to your session.", status: .forbidden)
             }
             let clientID = try form.require("client_id")
             let audience = try form.require("audience").split(separator: " ").map(String.init)
@@ -34,7 +32,7 @@ struct AccountController<Context: RequestContext> {
         }
     }
 
-    func page(_ current: (session: BrowserSession, user: User), notice: String?) async throws -> Response {
+    func page(_ current: SignedIn, notice: String?) async throws -> Response {
         let csrf = sessions.csrfToken(for: current.session)
         var rows: [[String: Any]] = []
         for consent in try await service.consents.list(userID: current.user.id) {
@@ -65,10 +63,11 @@ struct AccountController<Context: RequestContext> {
 }
 
 /// `GET /assets/latchkey.css`: the pages' one stylesheet (the CSP allows no inline style).
-struct AssetController<Context: RequestContext> {
+struct AssetController {
+    typealias Context = LatchkeyRequestContext
     let pages: PageRenderer
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: some RouterMethods<Context>) {
         let css = ByteBuffer(string: pages.stylesheet)
         router.get(RouterPath(pages.paths.assets + "/latchkey.css")) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: css))

@@ -6,7 +6,8 @@ import LatchkeyCrypto
 ///
 /// Client and redirect-URI errors are shown on a page and never redirected (§4.1.2.1); every other error goes
 /// back to the client with `state` and `iss` (RFC 9207).
-struct AuthorizeController<Context: RequestContext> {
+struct AuthorizeController {
+    typealias Context = SessionContext
     let service: AuthorizationService
     let sessions: BrowserSessions
     let pages: PageRenderer
@@ -14,59 +15,52 @@ struct AuthorizeController<Context: RequestContext> {
 
     var paths: PagePaths { pages.paths }
 
-    func addRoutes(to router: Router<Context>) {
-        router.get(RouterPath(paths.authorize)) { request, _ in
-            try await authorize(request)
+    func addRoutes(to router: some RouterMethods<Context>) {
+        router.get(RouterPath(paths.authorize)) { request, context in
+            try await authorize(request, signedIn: context.signedIn)
         }
-        router.post(RouterPath(paths.consent)) { request, _ in
-            try await decide(request)
+        router.post(RouterPath(paths.consent)) { request, context in
+            try await decide(request, form: try context.requireForm(), signedIn: context.signedIn)
         }
     }
 
-    func authorize(_ request: Request) async throws -> Response {
+    func authorize(_ request: Request, signedIn current: SignedIn?) async throws -> Response {
         let query = Substring(request.uri.query ?? "")
         switch try await service.validate(query: query) {
         case .failure(let failure):
             return respond(to: failure, status: .found)
         case .success(let (authorization, client)):
-            let current = try await sessions.current(request)
-            switch try await service.step(authorization, user: current?.user, freshLogin: false) {
-            case .login:
+            let step = try await service.step(authorization, user: current?.user, freshLogin: false)
+            switch (step, current) {
+            case (.login, _), (.consent, nil), (.issueCode, nil):
+                // Without a session the step is always `.login`.
                 let returnTo = paths.authorize + "?" + (try PromptRewrite.removingLogin(query))
                 return login.page(request, returnTo: returnTo, clientName: BrowserResponse.displayName(client))
-            case .consent:
-                // `current` is non-nil here: without a session the step is `.login`.
-                return consentPage(authorization, client: client, query: query, current: current!)
-            case .issueCode:
-                return BrowserResponse.redirect(try await service.issueCode(authorization, session: current!.session), status: .found)
-            case .fail(let error):
+            case (.consent, let current?):
+                return consentPage(authorization, client: client, query: query, current: current)
+            case (.issueCode, let current?):
+                return BrowserResponse.redirect(try await service.issueCode(authorization, session: current.session), status: .found)
+            case (.fail(let error), _):
                 return BrowserResponse.redirect(service.errorRedirect(error, redirectURI: authorization.redirectURI, state: authorization.state), status: .found)
             }
         }
     }
 
-    /// Approve or Deny. The request is validated again from the form (it is only as trustworthy as any input), and
-    /// the CSRF token ties the decision to this browser's session.
-    func decide(_ request: Request) async throws -> Response {
-        let form = try await FormBody.read(request)
+    /// Approve or Deny. The request is validated again from the form (it is only as trustworthy as any input); the
+    /// CSRF token (checked by `SessionMiddleware`) and the request binding tie the decision to this browser's session.
+    func decide(_ request: Request, form: FormParameters, signedIn: SignedIn?) async throws -> Response {
         guard let query = form["request"] else {
             return pages.error(title: "Something went wrong", message: "The consent form was incomplete.", hint: BrowserResponse.startAgain)
         }
-        guard let current = try await sessions.current(request) else {
+        guard let current = signedIn else {
             // The session ended while the page was open: sign in again, then see the same request.
             return BrowserResponse.redirect(paths.authorize + "?" + query, status: .seeOther)
-        }
-        guard sessions.checkCSRF(form["csrf_token"], session: current.session) else {
-            return pages.error(title: "This page expired", message: "The consent form does not belong to your current session.",
-                               hint: BrowserResponse.startAgain, status: .forbidden)
         }
         switch try await service.validate(query: Substring(query)) {
         case .failure(let failure):
             return respond(to: failure, status: .seeOther)
         case .success(let (authorization, client)):
-            let binding = sessions.consentBinding(
-                authorization, refreshTokens: client.metadata.grantTypes.contains(.refreshToken), session: current.session
-            )
+            let binding = sessions.consentBinding(authorization, session: current.session)
             guard let shown = form["request_binding"], ConstantTime.equals(shown, binding) else {
                 // The request resolves differently now than on the page (the client's registration changed):
                 // show what it would get now, and let the user decide again.
@@ -93,13 +87,13 @@ struct AuthorizeController<Context: RequestContext> {
         }
     }
 
-    func consentPage(_ authorization: AuthorizationRequest, client: RegisteredClient, query: Substring, current: (session: BrowserSession, user: User)) -> Response {
+    func consentPage(_ authorization: AuthorizationRequest, client: RegisteredClient, query: Substring, current: SignedIn) -> Response {
         let resources = authorization.audience.map { uri in
             ["name": service.validator.resources.resources.first { $0.uri == uri }?.name ?? "This authorization server", "uri": uri]
         }
         var scopes = authorization.scopes.map { ["name": $0, "description": ScopeDescriptions.describe($0)] }
-        if client.metadata.grantTypes.contains(.refreshToken), !authorization.scopes.contains("offline_access") {
-            // Refresh tokens are issued whenever the client registered the grant; say so.
+        if authorization.offlineAccess, !authorization.scopes.contains("offline_access") {
+            // The code will come with a refresh token (`RefreshTokenGrant.isOffered`); say so.
             scopes.append(["name": "offline_access", "description": ScopeDescriptions.describe("offline_access")])
         }
         let values: [String: Any] = [
@@ -117,9 +111,7 @@ struct AuthorizeController<Context: RequestContext> {
             "consentPath": paths.consent,
             "csrf": sessions.csrfToken(for: current.session),
             "request": String(query),
-            "requestBinding": sessions.consentBinding(
-                authorization, refreshTokens: client.metadata.grantTypes.contains(.refreshToken), session: current.session
-            ),
+            "requestBinding": sessions.consentBinding(authorization, session: current.session),
         ]
         return pages.render("consent", values)
     }

@@ -8,9 +8,11 @@ struct JWKSController<Context: RequestContext> {
     let signingKeys: SigningKeys
     let maxAge: Int
 
+    var path: String { issuer.path + "/jwks.json" }
+
     func addRoutes(to router: Router<Context>) {
         let cacheControl = "public, max-age=\(maxAge)"
-        router.get(RouterPath(issuer.path + "/jwks.json")) { _, _ in
+        router.get(RouterPath(path)) { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "application/jwk-set+json", .cacheControl: cacheControl],

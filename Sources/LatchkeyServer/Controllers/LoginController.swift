@@ -28,32 +28,35 @@ struct LoginPages: Sendable {
 }
 
 /// `GET /login`, `POST /login` and `POST /logout`.
-struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
+struct LoginController {
+    typealias Context = SessionContext
     let login: LoginPages
     let sessions: BrowserSessions
     let users: any UserStore
     let passwords: PasswordHasher
     let clients: any ClientStore
     let limits: LoginLimits
-    let now: @Sendable () -> Int64
+    let events: SecurityLog
+    let clock: UnixClock
 
     var paths: PagePaths { login.pages.paths }
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: some RouterMethods<Context>) {
         router.get(RouterPath(paths.login)) { request, _ in
             let returnTo = safeReturn(request.uri.queryParameters["return_to"].map(String.init))
             return login.page(request, returnTo: returnTo, clientName: try await clientName(returnTo))
         }
         router.post(RouterPath(paths.login)) { request, context in
-            try await signIn(request, address: context.remoteAddress?.ipAddress ?? "unknown")
+            try await signIn(request, form: try context.requireForm(), address: context.clientIP)
         }
         router.post(RouterPath(paths.logout)) { request, _ in
+            // SessionMiddleware refused a signed-in browser's form without its token; signing out without a
+            // session only clears the cookie.
             try await signOut(request)
         }
     }
 
-    func signIn(_ request: Request, address: String) async throws -> Response {
-        let form = try await FormBody.read(request)
+    func signIn(_ request: Request, form: FormParameters, address: String) async throws -> Response {
         let returnTo = safeReturn(form["return_to"])
         let clientName = try await clientName(returnTo)
         guard sessions.checkLoginCSRF(form["csrf_token"], request: request) else {
@@ -64,11 +67,12 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
         // A name that is not a valid username is an unknown user: never looked up, and throttled under one key, so
         // variants (case, a NUL, other junk) cannot each get a fresh count.
         let username = try? User.normalizeUsername(typed)
-        let time = now()
+        let time = clock.now()
         let account = username ?? "(invalid)"
         let delay: Int
         switch limits.admit(account: account, address: address, now: time) {
         case .refuse(let wait):
+            events.record(.loginThrottled(address: address, retryAfter: wait))
             let minutes = max(1, (wait + 59) / 60)
             let when = wait < 60 ? "\(wait) second\(wait == 1 ? "" : "s")" : "\(minutes) minute\(minutes == 1 ? "" : "s")"
             return login.page(request, returnTo: returnTo, clientName: clientName,
@@ -85,6 +89,8 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
         // Verify even for unknown users (against a decoy hash), so timing does not reveal which usernames exist.
         let valid = try await passwords.verify(form["password"] ?? "", hash: user?.passwordHash)
         guard valid, let user, !user.disabled else {
+            // Only a name that exists is logged: what was typed may be a password typed in the wrong field.
+            events.record(.loginFailed(username: user?.username, address: address))
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Incorrect username or password.", username: typed, status: .unauthorized)
         }
@@ -95,12 +101,6 @@ struct LoginController<Context: RequestContext & RemoteAddressRequestContext> {
     }
 
     func signOut(_ request: Request) async throws -> Response {
-        let form = try await FormBody.read(request)
-        if let current = try await sessions.current(request) {
-            guard sessions.checkCSRF(form["csrf_token"], session: current.session) else {
-                return login.pages.error(title: "This page expired", message: "The sign-out form does not belong to your session.", status: .forbidden)
-            }
-        }
         var response = login.pages.render("message", ["title": "Signed out", "message": "You are signed out of Latchkey."])
         response.setCookie(try await sessions.end(request))
         return response

@@ -12,7 +12,7 @@ struct AuthorizationService: Sendable {
     let revocations: RevocationList
     let hasher: SecretHasher
     let issuer: Issuer
-    let now: @Sendable () -> Int64
+    let clock: UnixClock
     /// RFC 6749 §4.1.2 recommends at most 10 minutes; a browser redirect needs seconds.
     let codeLifetime: Int64 = 60
 
@@ -53,7 +53,7 @@ struct AuthorizationService: Sendable {
     /// Stores a code for the request and returns the redirect carrying it (§4.1.2, RFC 9207 `iss`).
     func issueCode(_ request: AuthorizationRequest, session: BrowserSession) async throws -> String {
         let code = RandomToken.generate(bytes: 32)
-        let time = now()
+        let time = clock.now()
         try await codes.create(AuthorizationCodeRecord(
             codeHash: hasher.hash(code), clientID: request.clientID, userID: session.userID, redirectURI: request.redirectURI,
             codeChallenge: request.codeChallenge, scopes: request.scopes, audience: request.audience, authTime: session.authTime,
@@ -65,7 +65,7 @@ struct AuthorizationService: Sendable {
 
     /// The user approved: remember it, then issue a code.
     func approve(_ request: AuthorizationRequest, session: BrowserSession) async throws -> String {
-        try await consents.grant(Consent(approving: request, userID: session.userID, now: now()))
+        try await consents.grant(Consent(approving: request, userID: session.userID, now: clock.now()))
         return try await issueCode(request, session: session)
     }
 
@@ -77,7 +77,7 @@ struct AuthorizationService: Sendable {
     /// account page actually cuts the client off (its access tokens expire within their lifetime).
     func revokeConsent(userID: String, clientID: String, audience: [String]) async throws -> Bool {
         let forgotten = try await consents.revoke(userID: userID, clientID: clientID, audience: audience)
-        let time = now()
+        let time = clock.now()
         try await refreshTokens.revokeAll(userID: userID, clientID: clientID, now: time)
         try await revocations.sync(now: time)
         return forgotten

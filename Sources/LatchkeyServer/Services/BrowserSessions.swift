@@ -14,22 +14,22 @@ struct BrowserSessions: Sendable {
     let hasher: SecretHasher
     let policy: SessionPolicy
     let secureCookies: Bool
-    let now: @Sendable () -> Int64
+    let clock: UnixClock
 
     var sessionCookieName: String { secureCookies ? "__Host-latchkey-session" : "latchkey-session" }
     var loginCookieName: String { secureCookies ? "__Host-latchkey-login" : "latchkey-login" }
 
     /// The logged-in user of this request, if the session is active and the user may still sign in.
-    func current(_ request: Request) async throws -> (session: BrowserSession, user: User)? {
+    func current(_ request: Request) async throws -> SignedIn? {
         guard let value = request.cookies[sessionCookieName]?.value, Self.isPlausible(value) else { return nil }
-        let time = now()
+        let time = clock.now()
         guard let session = try await store.session(idHash: hasher.hash(value)), policy.isActive(session, now: time),
               let user = try await users.user(id: session.userID), !user.disabled
         else { return nil }
         if policy.needsTouch(session, now: time) {
             try await store.touch(idHash: session.idHash, now: time)
         }
-        return (session, user)
+        return SignedIn(session: session, user: user)
     }
 
     /// Starts a session for `user` after a successful login. Any session the browser had is deleted first, so a
@@ -39,7 +39,7 @@ struct BrowserSessions: Sendable {
             try await store.delete(idHash: hasher.hash(old))
         }
         let value = RandomToken.generate(bytes: 32)
-        let time = now()
+        let time = clock.now()
         try await store.create(BrowserSession(
             idHash: hasher.hash(value), userID: user.id, authTime: time, createdAt: time, lastSeenAt: time,
             expiresAt: time + policy.absoluteLifetime
@@ -62,8 +62,8 @@ struct BrowserSessions: Sendable {
     }
 
     /// Binds a consent form to what it showed: the request's fingerprint and whether a refresh token comes with it.
-    func consentBinding(_ request: AuthorizationRequest, refreshTokens: Bool, session: BrowserSession) -> String {
-        hasher.hash("consent:" + session.idHash + "\u{1F}" + request.fingerprint + "\u{1F}" + (refreshTokens ? "1" : "0"))
+    func consentBinding(_ request: AuthorizationRequest, session: BrowserSession) -> String {
+        hasher.hash("consent:" + session.idHash + "\u{1F}" + request.fingerprint + "\u{1F}" + (request.offlineAccess ? "1" : "0"))
     }
 
     func checkCSRF(_ token: String?, session: BrowserSession) -> Bool {

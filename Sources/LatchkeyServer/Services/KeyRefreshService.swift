@@ -1,3 +1,4 @@
+import LatchkeyCore
 import LatchkeyCrypto
 import Logging
 import ServiceLifecycle
@@ -7,12 +8,13 @@ import ServiceLifecycle
 struct KeyRefreshService: Service {
     let signingKeys: SigningKeys
     let interval: Duration
+    let clock: UnixClock
     let logger: Logger
 
     func run() async throws {
         await PeriodicWork.run(every: interval, immediately: false, logger: logger,
                                failure: "could not reload signing keys; serving the previous set") {
-            try await signingKeys.reload(now: LatchkeyRuntime.now())
+            try await signingKeys.reload(now: clock.now())
         }
     }
 }

@@ -14,12 +14,13 @@ struct MaintenanceService: Service {
     /// revokes it.
     let codeRetention: Int64
     let interval: Duration
+    let clock: UnixClock
     let logger: Logger
 
     func run() async throws {
         await PeriodicWork.run(every: interval, immediately: true, logger: logger,
                                failure: "could not prune expired revocations, sessions, codes and refresh tokens; will retry") {
-            let now = LatchkeyRuntime.now()
+            let now = clock.now()
             try await revokedTokens.prune(now: now)
             try await sessions.prune(now: now, idleBefore: now - sessionIdleLifetime)
             try await codes.prune(expiredBefore: now - codeRetention)

@@ -1,3 +1,4 @@
+import LatchkeyCore
 import Logging
 import ServiceLifecycle
 
@@ -5,13 +6,14 @@ import ServiceLifecycle
 struct RevocationSyncService: Service {
     let revocations: RevocationList
     let interval: Duration
+    let clock: UnixClock
     let logger: Logger
 
     func run() async throws {
         // After a few failures the list reports itself stale and introspection reads the store directly.
         await PeriodicWork.run(every: interval, immediately: true, logger: logger,
                                failure: "could not sync revoked access tokens; will retry") {
-            try await revocations.sync(now: LatchkeyRuntime.now())
+            try await revocations.sync(now: clock.now())
         }
     }
 }

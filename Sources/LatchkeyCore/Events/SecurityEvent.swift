@@ -1,0 +1,94 @@
+/// Something an operator must be able to see after the fact: an attack detected, an account throttled, a client or
+/// key or user changed. Values only — ids, names, addresses, never a secret, a token or a typed password.
+///
+/// Logged at `notice` or above by the server (`SecurityLog`); the audit trail will store the same events.
+public enum SecurityEvent: Sendable, Equatable {
+    /// An authorization code came back after it was exchanged; what it issued is revoked (RFC 6749 §4.1.2).
+    case codeReplayed(clientID: String, userID: String)
+    /// A rotated refresh token came back outside the grace window; its family is revoked (RFC 9700 §4.14.2).
+    case refreshTokenReused(clientID: String)
+    /// A rotated refresh token came back once inside the grace window: a concurrent twin, forgiven once.
+    case refreshGraceDuplicate(clientID: String, userID: String)
+    /// A wrong password, an unknown or a disabled account. `username` only when the account exists: a name nobody has
+    /// may be a password typed into the wrong field.
+    case loginFailed(username: String?, address: String)
+    /// Sign-in refused for `retryAfter` seconds after too many failures (from this address, or for the account).
+    case loginThrottled(address: String, retryAfter: Int)
+    case clientRegistered(clientID: String, name: String?, by: ClientChangeSource)
+    case clientUpdated(clientID: String, endedApprovals: Bool)
+    case clientDeleted(clientID: String, by: ClientChangeSource)
+    case signingKeyRotated(keyID: String)
+    case userDisabled(username: String)
+    case userEnabled(username: String)
+
+    /// Who changed the registry.
+    public enum ClientChangeSource: String, Sendable, Equatable {
+        /// RFC 7591 / 7592 over HTTP.
+        case registration
+        /// The `latchkey clients` command.
+        case operatorCommand = "operator"
+    }
+
+    public enum Severity: Sendable, Equatable {
+        /// Expected in normal operation, worth keeping (a registration, a key rotation).
+        case notice
+        /// An attack or a mistake someone should look at (a replay, a reuse, a lock-out).
+        case warning
+    }
+
+    /// A stable, dotted name for filtering logs.
+    public var name: String {
+        switch self {
+        case .codeReplayed: "oauth.code.replayed"
+        case .refreshTokenReused: "oauth.refresh.reused"
+        case .refreshGraceDuplicate: "oauth.refresh.grace_duplicate"
+        case .loginFailed: "login.failed"
+        case .loginThrottled: "login.throttled"
+        case .clientRegistered: "client.registered"
+        case .clientUpdated: "client.updated"
+        case .clientDeleted: "client.deleted"
+        case .signingKeyRotated: "key.rotated"
+        case .userDisabled: "user.disabled"
+        case .userEnabled: "user.enabled"
+        }
+    }
+
+    public var severity: Severity {
+        switch self {
+        case .codeReplayed, .refreshTokenReused, .loginThrottled: .warning
+        case .refreshGraceDuplicate, .loginFailed, .clientRegistered, .clientUpdated, .clientDeleted, .signingKeyRotated,
+             .userDisabled, .userEnabled: .notice
+        }
+    }
+
+    /// A client-chosen text as it may appear in a log line: no control characters (a forged second line), at most
+    /// 100 characters.
+    static func printable(_ text: String) -> String {
+        let unprintable: Set<Unicode.GeneralCategory> = [.control, .lineSeparator, .paragraphSeparator, .format]
+        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !unprintable.contains($0.properties.generalCategory) }.prefix(100)))
+    }
+
+    /// The event's values by field name, for structured logs.
+    public var fields: [String: String] {
+        switch self {
+        case .codeReplayed(let clientID, let userID), .refreshGraceDuplicate(let clientID, let userID):
+            ["client_id": clientID, "user_id": userID]
+        case .refreshTokenReused(let clientID):
+            ["client_id": clientID]
+        case .loginFailed(let username, let address):
+            ["username": username ?? "(unknown)", "address": address]
+        case .loginThrottled(let address, let retryAfter):
+            ["address": address, "retry_after": String(retryAfter)]
+        case .clientRegistered(let clientID, let name, let source):
+            ["client_id": clientID, "client_name": Self.printable(name ?? ""), "by": source.rawValue]
+        case .clientUpdated(let clientID, let endedApprovals):
+            ["client_id": clientID, "ended_approvals": String(endedApprovals)]
+        case .clientDeleted(let clientID, let source):
+            ["client_id": clientID, "by": source.rawValue]
+        case .signingKeyRotated(let keyID):
+            ["kid": keyID]
+        case .userDisabled(let username), .userEnabled(let username):
+            ["username": username]
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Hummingbird
+import LatchkeyCore
+import LatchkeyCrypto
+
+/// The token endpoint with its grants, introspection and revocation.
+struct TokenModule: RouteModule {
+    let controller: TokenController
+
+    init(runtime: LatchkeyRuntime) {
+        let configuration = runtime.configuration
+        let issuer = configuration.issuer
+        let clock = runtime.clock
+        let codec = AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: issuer.url)
+        let accessTokens = AccessTokenIssuer(codec: codec, issuer: issuer, lifetime: Int64(configuration.accessTokenLifetime), clock: clock)
+        let refreshLifetimes = RefreshTokenService.Lifetimes(
+            idle: Int64(configuration.refreshTokenIdleLifetime),
+            absolute: Int64(configuration.refreshTokenAbsoluteLifetime),
+            grace: Int64(configuration.refreshTokenGrace)
+        )
+        self.controller = TokenController(
+            issuer: issuer,
+            tokens: TokenEndpoint(
+                authorizationCode: AuthorizationCodeService(
+                    codes: runtime.codes, refreshTokens: runtime.refreshTokens, revocations: runtime.revocations, users: runtime.users,
+                    hasher: runtime.hasher, issuer: accessTokens, refreshLifetimes: refreshLifetimes, events: runtime.events, clock: clock
+                ),
+                refreshToken: RefreshTokenService(
+                    refreshTokens: runtime.refreshTokens, revocations: runtime.revocations, users: runtime.users, hasher: runtime.hasher,
+                    issuer: accessTokens, lifetimes: refreshLifetimes, events: runtime.events, clock: clock
+                ),
+                clientCredentials: ClientCredentialsGrant(supportedScopes: configuration.scopes, resources: configuration.resources),
+                issuer: accessTokens
+            ),
+            status: TokenStatusService(
+                clients: runtime.clients, verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations,
+                refreshTokens: runtime.refreshTokens, hasher: runtime.hasher,
+                introspection: IntrospectionPolicy(resources: configuration.resources, trustedClients: configuration.introspectionClients),
+                clock: clock
+            ),
+            authenticator: ClientAuthenticator(store: runtime.clients, hasher: runtime.hasher, clock: clock)
+        )
+    }
+
+    /// Introspection is server to server and gets no CORS.
+    func isCrossOrigin(_ path: String) -> Bool {
+        path == controller.tokenPath || path == controller.revokePath
+    }
+
+    func addRoutes(to router: Router<LatchkeyRequestContext>) {
+        controller.addRoutes(to: router)
+        for path in [controller.tokenPath, controller.introspectPath, controller.revokePath] {
+            MethodNotAllowed.add(to: router, path: path, allowed: [.post])
+        }
+    }
+}
