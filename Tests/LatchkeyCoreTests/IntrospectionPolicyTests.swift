@@ -33,4 +33,32 @@ struct IntrospectionPolicyTests {
         // Being listed does not widen a resource's own client.
         #expect(try Self.policy(trusted: ["rs-a"]).reach(of: "rs-a") == .audiences(["https://a.example.com/mcp"]))
     }
+
+    @Test("the caller must be confidential (invalid_client) and have some reach (403 unauthorized_client)")
+    func authorize() throws {
+        func caller(_ id: String, _ method: TokenEndpointAuthMethod = .clientSecretBasic) -> RegisteredClient {
+            var client = ClientCredentialsGrantTests.client(auth: method)
+            client.clientID = id
+            return client
+        }
+        let policy = try Self.policy(trusted: ["gateway"])
+        #expect(try policy.authorize(caller("rs-a")) == .audiences(["https://a.example.com/mcp"]))
+        #expect(try policy.authorize(caller("gateway")) == .all)
+        #expect(throws: OAuthError(.invalidClient, "Only confidential clients may introspect tokens", httpStatus: 401)) {
+            try policy.authorize(caller("rs-a", .none))
+        }
+        #expect(throws: OAuthError.self) { try policy.authorize(caller("someone")) }
+        do {
+            try policy.authorize(caller("someone"))
+        } catch let error as OAuthError {
+            #expect(error.code == .unauthorizedClient && error.httpStatus == 403)
+        }
+    }
+
+    @Test("RFC 7009 §2.1: a client revokes only its own tokens")
+    func revocation() throws {
+        try RevocationPolicy.requireOwner(tokenClientID: "app", caller: "app")
+        #expect(throws: RevocationPolicy.notYours) { try RevocationPolicy.requireOwner(tokenClientID: "app", caller: "other") }
+        #expect(RevocationPolicy.notYours.code == .unauthorizedClient)
+    }
 }

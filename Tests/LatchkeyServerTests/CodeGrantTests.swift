@@ -104,7 +104,9 @@ struct CodeGrantTests {
 
     @Test("replaying a code revokes the access and refresh tokens issued from it")
     func replay() async throws {
-        let app = TestApp(Self.settings)
+        var app = TestApp(Self.settings)
+        let logs = LogRecorder()
+        app.logs = logs
         defer { app.removeFiles() }
         try await app.test { client, runtime in
             let setup = try await Self.setup(client, runtime)
@@ -119,12 +121,20 @@ struct CodeGrantTests {
             #expect(replay.json["error"] as? String == "invalid_grant")
             #expect(try await TokenEndpointTests.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool == false)
             #expect(try await Self.refresh(client, setup, refresh).json["error"] as? String == "invalid_grant")
+            // The operator sees the replay, with who and for whom, and nothing secret.
+            let event = try #require(logs.entry(event: "oauth.code.replayed"))
+            #expect(event.level == .warning)
+            #expect(event.metadata["client_id"] == setup.clientID)
+            #expect(event.metadata["user_id"] == "user-1")
+            #expect(!event.metadata.values.contains { $0.contains(access) || $0.contains(refresh) })
         }
     }
 
     @Test("refresh rotates; one duplicate in the grace window is forgiven; more reuse kills the family")
     func rotation() async throws {
-        let app = TestApp(Self.settings)
+        var app = TestApp(Self.settings)
+        let logs = LogRecorder()
+        app.logs = logs
         defer { app.removeFiles() }
         try await app.test { client, runtime in
             let setup = try await Self.setup(client, runtime)
@@ -136,6 +146,7 @@ struct CodeGrantTests {
             #expect(try await Self.refresh(client, setup, first).status == .ok, "one concurrent duplicate is forgiven")
             #expect(try await Self.refresh(client, setup, first).json["error"] as? String == "invalid_grant")
             #expect(try await Self.refresh(client, setup, rotated).json["error"] as? String == "invalid_grant", "the family is revoked")
+            #expect(logs.events.filter { $0.hasPrefix("oauth.") } == ["oauth.refresh.grace_duplicate", "oauth.refresh.reused"])
         }
     }
 

@@ -47,6 +47,16 @@ struct ConfigurationTests {
         #expect(throws: (any Error).self) { try Self.resolve([key: value]) }
     }
 
+    @Test("a resource entry with a member it does not know is refused, naming the member")
+    func strictResources() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try Self.resolve(["resources": #"[{"uri":"https://mcp.example.com/mcp","scope":["mcp:tools"]}]"#])
+        }
+        #expect(error.description.contains("'scope'"))
+        let configuration = try Self.resolve(["resources": #"[{"uri":"https://mcp.example.com/mcp","name":"M","scopes":["mcp:tools"],"client_id":"m"}]"#])
+        #expect(configuration.resources.resources.first?.clientID == "m")
+    }
+
     @Test("precedence: flags over environment over config file over defaults")
     func precedence() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-\(UUID().uuidString).json")

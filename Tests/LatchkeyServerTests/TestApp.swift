@@ -8,6 +8,8 @@ import Logging
 struct TestApp {
     let directory: URL
     var settings: [String: String]
+    /// When set, the server logs here (at `notice` and above) instead of to the console.
+    var logs: LogRecorder?
 
     init(_ settings: [String: String] = [:], directory: URL? = nil) {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
@@ -46,8 +48,13 @@ struct TestApp {
     private func run<R: Sendable>(
         _ mode: TestingSetup, _ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R
     ) async throws -> R {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        var logger: Logger
+        if let logs {
+            logger = Logger(label: "test") { _ in logs.handler }
+        } else {
+            logger = Logger(label: "test")
+            logger.logLevel = .warning
+        }
         let runtime = try await LatchkeyRuntime.open(try configuration(), logger: logger)
         do {
             let app = try await buildApplication(runtime: runtime)

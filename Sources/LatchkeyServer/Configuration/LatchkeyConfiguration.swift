@@ -139,6 +139,10 @@ public struct LatchkeyConfiguration: Sendable {
             } ?? []
         } catch let error as OAuthError {
             throw ConfigurationError("resources (from \(origin("resources"))): \(error.description)")
+        } catch let error as ResourceSetting.UnknownMember {
+            throw ConfigurationError(
+                "resources (from \(origin("resources"))): unknown member '\(error.name)' in a resource entry; the members are \(ResourceSetting.members.joined(separator: ", "))"
+            )
         } catch {
             throw ConfigurationError(
                 #"resources (from \#(origin("resources"))) must be a JSON array like [{"uri":"https://mcp.example.com/mcp","name":"My MCP server","scopes":["mcp:tools"],"client_id":"…"}]"#
@@ -204,13 +208,38 @@ public struct LatchkeyConfiguration: Sendable {
         }
     }
 
-    /// One entry of the `resources` setting.
+    /// One entry of the `resources` setting. Strict like the settings themselves: a member it does not know (a
+    /// misspelt `"scope"`) is an error that names it, not a silently ignored key.
     struct ResourceSetting: Decodable {
         var uri: String
         var name: String?
         var scopes: [String]?
         /// The confidential client the MCP server authenticates as (introspection, token exchange).
         var client_id: String?
+
+        static let members = ["uri", "name", "scopes", "client_id"]
+
+        struct UnknownMember: Error {
+            let name: String
+        }
+
+        struct Member: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Member.self)
+            if let unknown = container.allKeys.first(where: { !Self.members.contains($0.stringValue) }) {
+                throw UnknownMember(name: String(unknown.stringValue.prefix(64)))
+            }
+            self.uri = try container.decode(String.self, forKey: Member(stringValue: "uri"))
+            self.name = try container.decodeIfPresent(String.self, forKey: Member(stringValue: "name"))
+            self.scopes = try container.decodeIfPresent([String].self, forKey: Member(stringValue: "scopes"))
+            self.client_id = try container.decodeIfPresent(String.self, forKey: Member(stringValue: "client_id"))
+        }
     }
 
     /// The policy `POST /register` enforces: `client_credentials` only behind an initial access token or when the
