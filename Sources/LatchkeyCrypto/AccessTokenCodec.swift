@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import LatchkeyCore
+public import LatchkeyCore
 
 /// Issues and checks Latchkey's RFC 9068 JWT access tokens (JWS compact, ES256, `typ: at+jwt`).
 ///

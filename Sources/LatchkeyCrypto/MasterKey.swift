@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 import LatchkeyCore
 
 /// The root secret every other server secret is derived from (DESIGN §4).

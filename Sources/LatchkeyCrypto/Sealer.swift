@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import LatchkeyCore
 
 /// AES-256-GCM envelope encryption for values at rest (DESIGN §4).

@@ -1,6 +1,6 @@
-import Crypto
-import Foundation
-import LatchkeyCore
+public import Crypto
+public import Foundation
+public import LatchkeyCore
 import Synchronization
 
 /// The server's signing keys: created on first start, shared through the database, published as JWKS.

@@ -1,8 +1,8 @@
-import Hummingbird
+public import Hummingbird
 import HummingbirdCore
-import LatchkeyResource
-import NIOCore
-import Logging
+public import LatchkeyResource
+public import NIOCore
+public import Logging
 
 /// Builds the demo MCP server: `/mcp` and `GET /whoami` behind Latchkey tokens, and its RFC 9728 metadata.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import LatchkeyCore
-import LatchkeyResource
+public import LatchkeyResource
 
 /// How the demo MCP server is set up: which authorization server it trusts and which URI it answers to.
 public struct DemoConfiguration: Sendable {

@@ -1,5 +1,5 @@
-import Hummingbird
-import LatchkeyResource
+public import Hummingbird
+public import LatchkeyResource
 
 /// The demo's request context: Hummingbird's basic context plus the verified token.
 public struct DemoRequestContext: BearerTokenRequestContext, RequestContext {

@@ -1,6 +1,6 @@
 import Foundation
-import LatchkeyResource
-import MCP
+public import LatchkeyResource
+public import MCP
 
 /// The demo's tools, the scopes each needs, and what each does with the caller's verified token.
 public struct DemoTools: Sendable {

@@ -4,6 +4,7 @@ import Hummingbird
 import LatchkeyResource
 import Logging
 import MCP
+import NIOFoundationEssentialsCompat
 
 /// `/mcp`: Streamable HTTP (MCP 2025-06-18 and later) without sessions, behind `BearerTokenMiddleware`.
 ///

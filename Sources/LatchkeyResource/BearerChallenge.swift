@@ -1,5 +1,5 @@
-import Hummingbird
-import HTTPTypes
+public import Hummingbird
+public import HTTPTypes
 
 /// An RFC 6750 §3 `WWW-Authenticate: Bearer …` challenge, with RFC 9728 §5.1's `resource_metadata`.
 ///

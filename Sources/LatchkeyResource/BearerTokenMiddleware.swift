@@ -1,5 +1,6 @@
-import Hummingbird
+public import Hummingbird
 import HTTPTypes
+import Foundation
 
 /// A request context that can carry the verified token to handlers.
 public protocol BearerTokenRequestContext: RequestContext {

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
 
 /// Where the verifier gets documents over HTTP (the AS metadata and the JWKS). Tests and embedders may supply their

@@ -1,6 +1,7 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import LatchkeyCore
+import NIOFoundationEssentialsCompat
 
 /// RFC 9728 protected resource metadata for one MCP server, and the routes that serve it.
 public struct ProtectedResourceMetadata: Codable, Sendable, Equatable {

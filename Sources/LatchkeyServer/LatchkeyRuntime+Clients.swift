@@ -1,4 +1,4 @@
-import LatchkeyCore
+public import LatchkeyCore
 
 /// A client the operator added: its id and, for a confidential client, the secret, shown once.
 public struct AddedClient: Sendable {

@@ -1,4 +1,4 @@
-import LatchkeyCore
+public import LatchkeyCore
 import LatchkeyCrypto
 
 /// The account operations the CLI and `--dev` perform, with the grants each one must end.

@@ -1,7 +1,7 @@
-import LatchkeyCore
-import LatchkeyCrypto
-import LatchkeyStore
-import Logging
+public import LatchkeyCore
+public import LatchkeyCrypto
+public import LatchkeyStore
+public import Logging
 
 /// The opened store, keys and secrets the server and the operator commands share.
 public struct LatchkeyRuntime: Sendable {

@@ -1,7 +1,8 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import LatchkeyCore
+public import HTTPTypes
+public import Hummingbird
+public import LatchkeyCore
+import NIOFoundationEssentialsCompat
 
 /// Renders RFC 6749 §5.2 JSON instead of Hummingbird's `{"error":{"message":…}}`.
 extension OAuthError: HTTPResponseError {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOFoundationEssentialsCompat
 
 extension Response {
     /// A JSON body with `Cache-Control: no-store`: every OAuth response here may carry a secret (DESIGN §5).

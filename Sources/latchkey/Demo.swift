@@ -11,6 +11,7 @@ import LatchkeyResource
 import LatchkeyServer
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LatchkeyServer
+import LatchkeyCore
+import LatchkeyCrypto
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,13 +5,14 @@ import HummingbirdTesting
 import LatchkeyCore
 import LatchkeyCrypto
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
 
 /// The browser half of the authorization code flow: login, consent, remembered approvals, errors on pages and
 /// in redirects, CSRF, session handling.
 struct BrowserFlowTests {
-    static let username = "alice"
-    static let password = "correct horse battery"
+    static let username = TestBrowser.username
+    static let password = TestBrowser.password
     static let verifier = CodeGrantTests.verifier
     static let redirect = "http://127.0.0.1:33418/callback"
     static let settings = CodeGrantTests.settings
@@ -86,7 +87,7 @@ struct BrowserFlowTests {
 
             let token = try await CodeGrantTests.exchange(client, .init(clientID: clientID, code: code))
             #expect(token.status == .ok)
-            let claims = TokenEndpointTests.claims(try #require(token.json["access_token"] as? String))
+            let claims = OAuthTest.claims(try #require(token.json["access_token"] as? String))
             #expect(claims["sub"] as? String == "id-alice")
             #expect(claims["aud"] as? String == CodeGrantTests.resource)
             #expect(claims["auth_time"] is Int)
@@ -309,12 +310,12 @@ struct BrowserFlowTests {
             let approved = try await browser.decide(try await browser.get(try #require(try await browser.login(try await browser.get(uri)).location)), "approve")
             #expect(approved.location?.hasPrefix(Self.redirect + "?code=") == true)
             let code = try #require(approved.redirectParameters["code"])
-            let wrong = try await TokenEndpointTests.post(client, "/token",
+            let wrong = try await OAuthTest.post(client, "/token",
                 "grant_type=authorization_code&code=\(code)&client_id=\(clientID)&code_verifier=\(Self.verifier)&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fother")
             #expect(wrong.json["error"] as? String == "invalid_grant")
             let approvedAgain = try await browser.get(uri)
             let second = try #require(approvedAgain.redirectParameters["code"])
-            let token = try await TokenEndpointTests.post(client, "/token",
+            let token = try await OAuthTest.post(client, "/token",
                 "grant_type=authorization_code&code=\(second)&client_id=\(clientID)&code_verifier=\(Self.verifier)")
             #expect(token.status == .ok)
         }
@@ -631,7 +632,7 @@ struct BrowserFlowTests {
                 codeChallenge: PKCEChallenge.s256(Self.verifier), scopes: ["mcp:tools"], audience: [CodeGrantTests.resource],
                 authTime: now, createdAt: now, expiresAt: now + 60
             ))
-            let token = try await TokenEndpointTests.post(client, "/token",
+            let token = try await OAuthTest.post(client, "/token",
                 "grant_type=authorization_code&code=\(code)&client_id=\(registered.clientID)&code_verifier=\(Self.verifier)&redirect_uri=\(AuthorizationResponse.percentEncode("http://127.0.0.1:5555/callback#x"))")
             #expect(token.status == .badRequest)
             #expect(token.json["error"] as? String == "invalid_request")

@@ -5,7 +5,9 @@ import HummingbirdTesting
 import LatchkeyCore
 import LatchkeyCrypto
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
+import Logging
 
 /// The token side of the authorization code flow: PKCE, single use, replay revocation, refresh rotation.
 /// Codes are placed in the store as `/authorize` will place them.
@@ -40,11 +42,11 @@ struct CodeGrantTests {
 
     static func exchange(_ client: any TestClientProtocol, _ setup: Setup, verifier: String = verifier, redirect: String = redirect, extra: String = "") async throws -> TestResponse {
         let body = "grant_type=authorization_code&code=\(setup.code)&client_id=\(setup.clientID)&code_verifier=\(verifier)&redirect_uri=\(redirect.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)\(extra)"
-        return try await TokenEndpointTests.post(client, "/token", body)
+        return try await OAuthTest.post(client, "/token", body)
     }
 
     static func refresh(_ client: any TestClientProtocol, _ setup: Setup, _ token: String, extra: String = "") async throws -> TestResponse {
-        try await TokenEndpointTests.post(client, "/token", "grant_type=refresh_token&refresh_token=\(token)&client_id=\(setup.clientID)\(extra)")
+        try await OAuthTest.post(client, "/token", "grant_type=refresh_token&refresh_token=\(token)&client_id=\(setup.clientID)\(extra)")
     }
 
     @Test("a code with the right verifier yields a user token for the authorized resource and a refresh token")
@@ -57,7 +59,7 @@ struct CodeGrantTests {
             #expect(response.status == .ok)
             #expect(response.json["refresh_token"] is String)
             #expect(response.json["scope"] as? String == "mcp:tools offline_access")
-            let claims = TokenEndpointTests.claims(try #require(response.json["access_token"] as? String))
+            let claims = OAuthTest.claims(try #require(response.json["access_token"] as? String))
             #expect(claims["sub"] as? String == "user-1")
             #expect(claims["aud"] as? String == Self.resource)
             #expect(claims["client_id"] as? String == setup.clientID)
@@ -96,7 +98,7 @@ struct CodeGrantTests {
             let other = try await Self.setup(client, runtime)
             #expect(try await Self.exchange(client, Setup(clientID: other.clientID, code: mine.code)).json["error"] as? String == "invalid_grant")
             let fresh = try await Self.setup(client, runtime)
-            let noVerifier = try await TokenEndpointTests.post(client, "/token", "grant_type=authorization_code&code=\(fresh.code)&client_id=\(fresh.clientID)&redirect_uri=x")
+            let noVerifier = try await OAuthTest.post(client, "/token", "grant_type=authorization_code&code=\(fresh.code)&client_id=\(fresh.clientID)&redirect_uri=x")
             #expect(noVerifier.json["error"] as? String != nil)
             #expect(noVerifier.status == .badRequest)
         }
@@ -113,13 +115,13 @@ struct CodeGrantTests {
             let first = try await Self.exchange(client, setup).json
             let access = try #require(first["access_token"] as? String)
             let refresh = try #require(first["refresh_token"] as? String)
-            let rs = try await TokenEndpointTests.introspector(runtime)
-            #expect(try await TokenEndpointTests.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool == true)
+            let rs = try await OAuthTest.introspector(runtime)
+            #expect(try await OAuthTest.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool == true)
 
             let replay = try await Self.exchange(client, setup)
             #expect(replay.status == .badRequest)
             #expect(replay.json["error"] as? String == "invalid_grant")
-            #expect(try await TokenEndpointTests.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool == false)
+            #expect(try await OAuthTest.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool == false)
             #expect(try await Self.refresh(client, setup, refresh).json["error"] as? String == "invalid_grant")
             // The operator sees the replay, with who and for whom, and nothing secret.
             let event = try #require(logs.entry(event: "oauth.code.replayed"))
@@ -195,15 +197,15 @@ struct CodeGrantTests {
             let setup = try await Self.setup(client, runtime)
             let token = try #require(try await Self.exchange(client, setup).json["refresh_token"] as? String)
             let stranger = try await Self.setup(client, runtime)
-            let foreign = try await TokenEndpointTests.post(client, "/revoke", "token=\(token)&client_id=\(stranger.clientID)")
+            let foreign = try await OAuthTest.post(client, "/revoke", "token=\(token)&client_id=\(stranger.clientID)")
             #expect(foreign.status == .badRequest && foreign.json["error"] as? String == "unauthorized_client")
             let refreshed = try await Self.refresh(client, setup, token).json
             let next = try #require(refreshed["refresh_token"] as? String)
             let access = try #require(refreshed["access_token"] as? String)
-            let rs = try await TokenEndpointTests.introspector(runtime)
-            let introspect = { try await TokenEndpointTests.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool }
+            let rs = try await OAuthTest.introspector(runtime)
+            let introspect = { try await OAuthTest.post(client, "/introspect", "token=\(access)", authorization: rs.basic).json["active"] as? Bool }
             #expect(try await introspect() == true)
-            #expect(try await TokenEndpointTests.post(client, "/revoke", "token=\(next)&client_id=\(setup.clientID)").status == .ok)
+            #expect(try await OAuthTest.post(client, "/revoke", "token=\(next)&client_id=\(setup.clientID)").status == .ok)
             #expect(try await Self.refresh(client, setup, next).json["error"] as? String == "invalid_grant")
             // The access token the refresh issued is revoked with its family.
             #expect(try await introspect() == false)

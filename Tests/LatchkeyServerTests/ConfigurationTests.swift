@@ -1,6 +1,11 @@
 import Foundation
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
+import HTTPTypes
+import HummingbirdTesting
+import LatchkeyCore
+import LatchkeyStore
 
 struct ConfigurationTests {
     static func resolve(_ values: [String: String]) throws -> LatchkeyConfiguration {
@@ -104,8 +109,4 @@ struct ConfigurationTests {
         other.settings["master-key"] = MasterKeyFixture.base64
         await #expect(throws: (any Error).self) { try await other.test { _, _ in 0 } }
     }
-}
-
-enum MasterKeyFixture {
-    static let base64 = Data(repeating: 7, count: 32).base64EncodedString()
 }

@@ -2,7 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
+import LatchkeyCore
+import LatchkeyCrypto
 
 struct JWKSTests {
     @Test("publishes the active and next ES256 public keys with a cache lifetime")

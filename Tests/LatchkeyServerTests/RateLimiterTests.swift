@@ -1,5 +1,6 @@
 @testable import LatchkeyServer
 import Testing
+import Synchronization
 
 /// The fixed-window counter behind registration and login limits.
 struct RateLimiterTests {

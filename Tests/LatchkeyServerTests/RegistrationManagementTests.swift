@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
+import LatchkeyCore
 
 /// RFC 7592: reading, updating and deleting a registration with its registration access token.
 struct RegistrationManagementTests {

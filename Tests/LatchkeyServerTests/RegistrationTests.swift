@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import LatchkeyCore
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
+import LatchkeyCrypto
 
 struct RegistrationTests {
     @Test("registers a public MCP client the way the Python SDK does (no auth method given)")
@@ -238,8 +240,8 @@ struct RegistrationTests {
             // The operator's way: latchkey clients add.
             let added = try await runtime.addClient(.object(["client_name": .string("worker"), "grant_types": .array([.string("client_credentials")])]))
             let secret = try #require(added.clientSecret)
-            let token = try await TokenEndpointTests.post(client, "/token", "grant_type=client_credentials",
-                                                         authorization: TokenEndpointTests.Client(id: added.clientID, secret: secret).basic)
+            let token = try await OAuthTest.post(client, "/token", "grant_type=client_credentials",
+                                                         authorization: OAuthTest.Client(id: added.clientID, secret: secret).basic)
             #expect(token.status == .ok)
             // A chosen id must be free and well-formed.
             await #expect(throws: OAuthError.self) {

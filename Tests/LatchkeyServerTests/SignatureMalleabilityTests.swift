@@ -5,6 +5,7 @@ import HummingbirdTesting
 @testable import LatchkeyCore
 import LatchkeyResource
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
 
 /// A token's ECDSA twin `(r, n − s)` verifies mathematically; neither Latchkey nor `LatchkeyResource` may accept it,
@@ -19,22 +20,22 @@ struct SignatureMalleabilityTests {
 
     @Test("Latchkey signs low-S only; the malleated twin is refused by introspection and by the resource verifier")
     func refused() async throws {
-        let app = TestApp(ResourceVerifierTests.settings)
+        let app = TestApp(VerifierTest.settings)
         defer { app.removeFiles() }
         try await app.test { client, runtime in
-            let introspector = try await TokenEndpointTests.introspector(runtime)
-            let verifier = try ResourceVerifierTests.verifier(ResourceVerifierTests.RouterKeySource(client))
+            let introspector = try await OAuthTest.introspector(runtime)
+            let verifier = try VerifierTest.verifier(RouterKeySource(client))
             for _ in 0..<8 {
-                let token = try await ResourceVerifierTests.token(client)
+                let token = try await VerifierTest.token(client)
                 let signature = try #require(Base64URL.decode(String(token.split(separator: ".")[2])))
                 #expect(ES256Signature.isCanonical(signature), "Latchkey must sign low-S")
                 let twin = try Self.malleated(token)
                 #expect(twin != token)
                 await #expect(throws: TokenVerificationError.badSignature) { try await verifier.verify(twin) }
                 _ = try await verifier.verify(token)
-                let answer = try await TokenEndpointTests.post(client, "/introspect", "token=\(twin)", authorization: introspector.basic)
+                let answer = try await OAuthTest.post(client, "/introspect", "token=\(twin)", authorization: introspector.basic)
                 #expect(answer.json["active"] as? Bool == false)
-                #expect(try await TokenEndpointTests.post(client, "/introspect", "token=\(token)", authorization: introspector.basic).json["active"] as? Bool == true)
+                #expect(try await OAuthTest.post(client, "/introspect", "token=\(token)", authorization: introspector.basic).json["active"] as? Bool == true)
             }
         }
     }

@@ -4,60 +4,25 @@ import Hummingbird
 import HummingbirdTesting
 import LatchkeyCore
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
 
 /// `POST /token` with client_credentials, and introspection and revocation of the tokens it issues.
 struct TokenEndpointTests {
-    struct Client {
-        let id: String
-        let secret: String
-        var basic: String { "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString() }
-    }
-
-    static func registerWorker(
-        _ client: any TestClientProtocol, auth: String = "client_secret_basic", grants: String = #"["client_credentials"]"#,
-        scope: String = "mcp:tools mcp:resources"
-    ) async throws -> Client {
-        let json = try await client.register(#"{"grant_types":\#(grants),"token_endpoint_auth_method":"\#(auth)","scope":"\#(scope)","redirect_uris":["https://app.example.com/cb"]}"#).json
-        return Client(id: try #require(json["client_id"] as? String), secret: try #require(json["client_secret"] as? String))
-    }
-
-    /// The operator-listed introspection client (`introspection-clients` in TestApp), added as `latchkey clients add`
-    /// would; dynamically registered clients may not introspect.
-    static func introspector(_ runtime: LatchkeyRuntime, auth: String = "client_secret_basic") async throws -> Client {
-        let added = try await runtime.addClient(
-            .object(["client_name": .string("introspector"), "grant_types": .array([.string("client_credentials")]), "token_endpoint_auth_method": .string(auth)]),
-            clientID: "introspector"
-        )
-        return Client(id: added.clientID, secret: try #require(added.clientSecret))
-    }
-
-    static func post(_ client: any TestClientProtocol, _ path: String, _ body: String, authorization: String? = nil, contentType: String = "application/x-www-form-urlencoded") async throws -> TestResponse {
-        var headers: HTTPFields = [.contentType: contentType]
-        if let authorization { headers[.authorization] = authorization }
-        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
-    }
-
-    static func claims(_ token: String) -> [String: Any] {
-        let parts = token.split(separator: ".").map(String.init)
-        guard let payload = Base64URL.decode(parts[1]) else { return [:] }
-        return (try? JSONSerialization.jsonObject(with: payload) as? [String: Any]) ?? [:]
-    }
-
     @Test("client_credentials issues an RFC 9068 JWT for the client itself")
     func clientCredentials() async throws {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let worker = try await Self.registerWorker(client)
-            let response = try await Self.post(client, "/token", "grant_type=client_credentials&scope=mcp%3Atools", authorization: worker.basic)
+            let worker = try await OAuthTest.registerWorker(client)
+            let response = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&scope=mcp%3Atools", authorization: worker.basic)
             #expect(response.status == .ok)
             #expect(response.headers[.cacheControl] == "no-store")
             #expect(response.json["token_type"] as? String == "Bearer")
             #expect(response.json["expires_in"] as? Int == 3600)
             #expect(response.json["scope"] as? String == "mcp:tools")
             #expect(response.json["refresh_token"] == nil)
-            let claims = Self.claims(try #require(response.json["access_token"] as? String))
+            let claims = OAuthTest.claims(try #require(response.json["access_token"] as? String))
             #expect(claims["sub"] as? String == worker.id)
             #expect(claims["client_id"] as? String == worker.id)
             #expect(claims["iss"] as? String == "http://127.0.0.1:8080")
@@ -72,13 +37,13 @@ struct TokenEndpointTests {
         let app = TestApp(["resources": #"[{"uri":"https://mcp.example.com/mcp","name":"Demo","scopes":["mcp:tools"]},{"uri":"https://other.example.com"}]"#, "default-resource": "https://mcp.example.com/mcp"])
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let worker = try await Self.registerWorker(client)
-            let none = try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic)
-            #expect(Self.claims(none.json["access_token"] as? String ?? "").count > 0)
-            #expect(Self.claims(none.json["access_token"] as! String)["aud"] as? String == "https://mcp.example.com/mcp")
-            let named = try await Self.post(client, "/token", "grant_type=client_credentials&resource=HTTPS%3A%2F%2FOTHER.example.com%2F", authorization: worker.basic)
-            #expect(Self.claims(try #require(named.json["access_token"] as? String))["aud"] as? String == "https://other.example.com")
-            let unknown = try await Self.post(client, "/token", "grant_type=client_credentials&resource=https%3A%2F%2Fevil.example", authorization: worker.basic)
+            let worker = try await OAuthTest.registerWorker(client)
+            let none = try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic)
+            #expect(OAuthTest.claims(none.json["access_token"] as? String ?? "").count > 0)
+            #expect(OAuthTest.claims(none.json["access_token"] as! String)["aud"] as? String == "https://mcp.example.com/mcp")
+            let named = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&resource=HTTPS%3A%2F%2FOTHER.example.com%2F", authorization: worker.basic)
+            #expect(OAuthTest.claims(try #require(named.json["access_token"] as? String))["aud"] as? String == "https://other.example.com")
+            let unknown = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&resource=https%3A%2F%2Fevil.example", authorization: worker.basic)
             #expect(unknown.status == .badRequest)
             #expect(unknown.json["error"] as? String == "invalid_target")
         }
@@ -97,8 +62,8 @@ struct TokenEndpointTests {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let worker = try await Self.registerWorker(client)
-            let response = try await Self.post(client, "/token", body, authorization: worker.basic)
+            let worker = try await OAuthTest.registerWorker(client)
+            let response = try await OAuthTest.post(client, "/token", body, authorization: worker.basic)
             #expect(response.status == .badRequest)
             #expect(response.json["error"] as? String == error)
             #expect(response.headers[.cacheControl] == "no-store")
@@ -110,7 +75,7 @@ struct TokenEndpointTests {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let worker = try await Self.registerWorker(client)
+            let worker = try await OAuthTest.registerWorker(client)
             var body = ByteBuffer(string: "grant_type=client_credentials&scope=mcp")
             body.writeBytes([0xC3, 0x28])
             let response = try await client.execute(uri: "/token", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .authorization: worker.basic], body: body)
@@ -124,8 +89,8 @@ struct TokenEndpointTests {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let worker = try await Self.registerWorker(client)
-            let response = try await Self.post(client, "/token", #"{"grant_type":"client_credentials"}"#, authorization: worker.basic, contentType: "application/json")
+            let worker = try await OAuthTest.registerWorker(client)
+            let response = try await OAuthTest.post(client, "/token", #"{"grant_type":"client_credentials"}"#, authorization: worker.basic, contentType: "application/json")
             #expect(response.status == .unsupportedMediaType)
             #expect(response.json["error"] as? String == "invalid_request")
         }
@@ -136,16 +101,16 @@ struct TokenEndpointTests {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let worker = try await Self.registerWorker(client)
+            let worker = try await OAuthTest.registerWorker(client)
             let response: TestResponse = switch kind {
             case "wrong-secret":
-                try await Self.post(client, "/token", "grant_type=client_credentials", authorization: Client(id: worker.id, secret: "nope").basic)
+                try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: OAuthTest.Client(id: worker.id, secret: "nope").basic)
             case "unknown":
-                try await Self.post(client, "/token", "grant_type=client_credentials", authorization: Client(id: "ghost", secret: worker.secret).basic)
+                try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: OAuthTest.Client(id: "ghost", secret: worker.secret).basic)
             case "post-instead-of-basic":
-                try await Self.post(client, "/token", "grant_type=client_credentials&client_id=\(worker.id)&client_secret=\(worker.secret)")
+                try await OAuthTest.post(client, "/token", "grant_type=client_credentials&client_id=\(worker.id)&client_secret=\(worker.secret)")
             default:
-                try await Self.post(client, "/token", "grant_type=client_credentials")
+                try await OAuthTest.post(client, "/token", "grant_type=client_credentials")
             }
             #expect(response.status == .unauthorized)
             #expect(response.json["error"] as? String == "invalid_client")
@@ -158,8 +123,8 @@ struct TokenEndpointTests {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let webApp = try await Self.registerWorker(client, grants: #"["authorization_code"]"#)
-            let response = try await Self.post(client, "/token", "grant_type=client_credentials", authorization: webApp.basic)
+            let webApp = try await OAuthTest.registerWorker(client, grants: #"["authorization_code"]"#)
+            let response = try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: webApp.basic)
             #expect(response.status == .badRequest)
             #expect(response.json["error"] as? String == "unauthorized_client")
         }
@@ -170,11 +135,11 @@ struct TokenEndpointTests {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, runtime in
-            let worker = try await Self.registerWorker(client)
-            let resourceServer = try await Self.introspector(runtime, auth: "client_secret_post")
-            let token = try #require(try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
+            let worker = try await OAuthTest.registerWorker(client)
+            let resourceServer = try await OAuthTest.introspector(runtime, auth: "client_secret_post")
+            let token = try #require(try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
             let introspect = { (token: String) in
-                try await Self.post(client, "/introspect", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)").json
+                try await OAuthTest.post(client, "/introspect", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)").json
             }
             let active = try await introspect(token)
             #expect(active["active"] as? Bool == true)
@@ -185,18 +150,18 @@ struct TokenEndpointTests {
             #expect(try await introspect("not-a-token").count == 1, "an inactive answer carries nothing else")
 
             // A client must use its registered method (this one registered client_secret_post, not Basic).
-            #expect(try await Self.post(client, "/revoke", "token=\(token)", authorization: resourceServer.basic).status == .unauthorized)
+            #expect(try await OAuthTest.post(client, "/revoke", "token=\(token)", authorization: resourceServer.basic).status == .unauthorized)
             // Another client cannot revoke it: refused (RFC 7009 §2.1), and it stays active.
-            let foreign = try await Self.post(client, "/revoke", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)")
+            let foreign = try await OAuthTest.post(client, "/revoke", "token=\(token)&client_id=\(resourceServer.id)&client_secret=\(resourceServer.secret)")
             #expect(foreign.status == .badRequest)
             #expect(foreign.json["error"] as? String == "unauthorized_client")
             #expect(try await introspect(token)["active"] as? Bool == true)
             // Its own client can; unknown tokens are fine too.
-            #expect(try await Self.post(client, "/revoke", "token=\(token)&token_type_hint=access_token", authorization: worker.basic).status == .ok)
-            #expect(try await Self.post(client, "/revoke", "token=unknown", authorization: worker.basic).status == .ok)
+            #expect(try await OAuthTest.post(client, "/revoke", "token=\(token)&token_type_hint=access_token", authorization: worker.basic).status == .ok)
+            #expect(try await OAuthTest.post(client, "/revoke", "token=unknown", authorization: worker.basic).status == .ok)
             #expect(try await introspect(token)["active"] as? Bool == false)
             // RFC 7009 §2.1: the hint is advisory; an unknown one is ignored.
-            #expect(try await Self.post(client, "/revoke", "token=\(token)&token_type_hint=id_token", authorization: worker.basic).status == .ok)
+            #expect(try await OAuthTest.post(client, "/revoke", "token=\(token)&token_type_hint=id_token", authorization: worker.basic).status == .ok)
         }
     }
 
@@ -205,12 +170,12 @@ struct TokenEndpointTests {
         let app = TestApp()
         defer { app.removeFiles() }
         try await app.test { client, runtime in
-            let worker = try await Self.registerWorker(client)
-            let resourceServer = try await Self.introspector(runtime)
-            let token = try #require(try await Self.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
-            #expect(try await Self.post(client, "/introspect", "token=\(token)", authorization: resourceServer.basic).json["active"] as? Bool == true)
+            let worker = try await OAuthTest.registerWorker(client)
+            let resourceServer = try await OAuthTest.introspector(runtime)
+            let token = try #require(try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: worker.basic).json["access_token"] as? String)
+            #expect(try await OAuthTest.post(client, "/introspect", "token=\(token)", authorization: resourceServer.basic).json["active"] as? Bool == true)
             #expect(try await runtime.clients.delete(id: worker.id))
-            #expect(try await Self.post(client, "/introspect", "token=\(token)", authorization: resourceServer.basic).json["active"] as? Bool == false)
+            #expect(try await OAuthTest.post(client, "/introspect", "token=\(token)", authorization: resourceServer.basic).json["active"] as? Bool == false)
         }
     }
 
@@ -220,7 +185,7 @@ struct TokenEndpointTests {
         defer { app.removeFiles() }
         try await app.test { client, _ in
             let publicID = try #require(try await client.register(#"{"redirect_uris":["http://127.0.0.1/cb"]}"#).json["client_id"] as? String)
-            let response = try await Self.post(client, "/introspect", "token=x&client_id=\(publicID)")
+            let response = try await OAuthTest.post(client, "/introspect", "token=x&client_id=\(publicID)")
             #expect(response.status == .unauthorized)
             #expect(response.json["error"] as? String == "invalid_client")
         }
@@ -246,25 +211,25 @@ struct TokenEndpointTests {
         ])
         defer { app.removeFiles() }
         try await app.test { client, runtime in
-            let worker = try await Self.registerWorker(client)
+            let worker = try await OAuthTest.registerWorker(client)
             func token(_ resource: String) async throws -> String {
-                let response = try await Self.post(client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(resource))", authorization: worker.basic)
+                let response = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(resource))", authorization: worker.basic)
                 return try #require(response.json["access_token"] as? String)
             }
             let forA = try await token("https://a.example.com/mcp")
             let forB = try await token("https://b.example.com/mcp")
             let added = try await runtime.addClient(.object(["client_name": .string("A"), "grant_types": .array([.string("client_credentials")])]), clientID: "rs-a")
-            let resourceA = Client(id: added.clientID, secret: try #require(added.clientSecret))
-            #expect(try await Self.post(client, "/introspect", "token=\(forA)", authorization: resourceA.basic).json["active"] as? Bool == true)
-            let foreign = try await Self.post(client, "/introspect", "token=\(forB)", authorization: resourceA.basic)
+            let resourceA = OAuthTest.Client(id: added.clientID, secret: try #require(added.clientSecret))
+            #expect(try await OAuthTest.post(client, "/introspect", "token=\(forA)", authorization: resourceA.basic).json["active"] as? Bool == true)
+            let foreign = try await OAuthTest.post(client, "/introspect", "token=\(forB)", authorization: resourceA.basic)
             #expect(foreign.status == .ok && foreign.json["active"] as? Bool == false && foreign.json.count == 1)
             // A self-registered confidential client is neither a resource's client nor listed: refused outright.
-            let stranger = try await Self.post(client, "/introspect", "token=\(forA)", authorization: worker.basic)
+            let stranger = try await OAuthTest.post(client, "/introspect", "token=\(forA)", authorization: worker.basic)
             #expect(stranger.status == .forbidden)
             #expect(stranger.json["error"] as? String == "unauthorized_client")
             // The operator-listed client (introspection-clients) sees both.
-            let listed = try await Self.introspector(runtime)
-            #expect(try await Self.post(client, "/introspect", "token=\(forB)", authorization: listed.basic).json["active"] as? Bool == true)
+            let listed = try await OAuthTest.introspector(runtime)
+            #expect(try await OAuthTest.post(client, "/introspect", "token=\(forB)", authorization: listed.basic).json["active"] as? Bool == true)
         }
     }
 }

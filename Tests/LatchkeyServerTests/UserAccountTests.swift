@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import LatchkeyCore
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
+import LatchkeyCrypto
 
 /// The account operations behind `latchkey users`: each one that takes access away ends the user's grants at once.
 struct UserAccountTests {
@@ -21,8 +23,8 @@ struct UserAccountTests {
         #expect(try await grants.browser.get("/account").text.contains("Sign in"), "the session ended")
         let refresh = try await CodeGrantTests.refresh(client, .init(clientID: grants.clientID, code: ""), grants.refresh)
         #expect(refresh.json["error"] as? String == "invalid_grant", "the refresh family is revoked")
-        let rs = try await TokenEndpointTests.introspector(runtime)
-        let introspection = try await TokenEndpointTests.post(client, "/introspect", "token=\(grants.access)", authorization: rs.basic)
+        let rs = try await OAuthTest.introspector(runtime)
+        let introspection = try await OAuthTest.post(client, "/introspect", "token=\(grants.access)", authorization: rs.basic)
         #expect(introspection.json["active"] as? Bool == false, "the access token is revoked")
     }
 

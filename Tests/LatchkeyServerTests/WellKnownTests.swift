@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import LatchkeyTestSupport
 import Testing
 
 /// The live server in the reference configuration serves exactly the documents in `wellknown/`.

@@ -5,7 +5,7 @@ public enum AuthorizationResponse {
         let query = parameters.compactMap { name, value in value.map { "\(name)=\(percentEncode($0))" } }.joined(separator: "&")
         // Registered redirect URIs have no fragment (RFC 6749 §3.1.2); drop one anyway rather than hide the query behind it.
         let base = redirectURI.firstIndex(of: "#").map { String(redirectURI[..<$0]) } ?? redirectURI
-        let separator = base.contains("?") ? (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&") : "?"
+        let separator = base.unicodeScalars.contains("?") ? (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&") : "?"
         return base + separator + query
     }
 

@@ -12,7 +12,7 @@ public struct LoginReturn: Sendable, Equatable {
     /// `candidate` if it is `<authorizePath>?…` or exactly `accountPath` (and holds no line breaks); else the account page.
     public func target(_ candidate: String?) -> String {
         guard let candidate, candidate.hasPrefix(authorizePath + "?") || candidate == accountPath,
-              !candidate.contains("\r"), !candidate.contains("\n")
+              !candidate.unicodeScalars.contains("\r"), !candidate.unicodeScalars.contains("\n")
         else { return accountPath }
         return candidate
     }

@@ -16,7 +16,7 @@ public struct Issuer: Sendable, Equatable, CustomStringConvertible {
             throw IssuerError("issuer '\(url)' is not an absolute URL")
         }
         guard scheme == "https" || scheme == "http" else { throw IssuerError("issuer must use https (or http on loopback)") }
-        guard components.query == nil, components.fragment == nil, !url.contains("?"), !url.contains("#") else {
+        guard components.query == nil, components.fragment == nil, !url.unicodeScalars.contains("?"), !url.unicodeScalars.contains("#") else {
             throw IssuerError("issuer must not have a query or fragment (RFC 8414 §2)")
         }
         guard components.user == nil, components.password == nil else { throw IssuerError("issuer must not contain user information") }
@@ -26,7 +26,7 @@ public struct Issuer: Sendable, Equatable, CustomStringConvertible {
         }
         // Routes are mounted under the path as written, so it must need no decoding or normalization.
         let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        guard !components.percentEncodedPath.contains("%"), !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+        guard !components.percentEncodedPath.unicodeScalars.contains("%"), !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
             throw IssuerError("issuer path must not contain empty, '.' or '..' segments or percent-encoding")
         }
         self.url = url

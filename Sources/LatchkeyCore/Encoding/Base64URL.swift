@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// RFC 4648 §5 base64url without padding, as JOSE and our token formats use.
 public enum Base64URL {

@@ -163,7 +163,7 @@ public struct AuthorizationRequestValidator: Sendable {
 
     /// A redirect URI as sent in a request: no fragment, only URI characters, not empty.
     public static func isValidRedirectURI(_ uri: String) -> Bool {
-        !uri.isEmpty && !uri.contains("#") && URISyntax.hasOnlyURICharacters(uri)
+        !uri.isEmpty && !uri.unicodeScalars.contains("#") && URISyntax.hasOnlyURICharacters(uri)
     }
 
     /// Path, query and the rest: everything after `scheme://authority`.

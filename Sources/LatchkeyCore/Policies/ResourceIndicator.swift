@@ -12,14 +12,14 @@ public struct ResourceIndicator: Hashable, Sendable, CustomStringConvertible {
             OAuthError(.invalidTarget, "resource '\(RedirectURIPolicy.excerpt(value))' \(reason)")
         }
         guard value.utf8.count <= 2048 else { throw reject("is too long") }
-        guard !value.contains("#") else { throw reject("must not contain a fragment") }
+        guard !value.unicodeScalars.contains("#") else { throw reject("must not contain a fragment") }
         guard URISyntax.hasOnlyURICharacters(value), let components = URLComponents(string: value),
               let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
               let hostAndPort = URISyntax.hostAndPort(of: value),
               components.user == nil, components.password == nil
         else { throw reject("must be an absolute http(s) URI with a host") }
         var host = hostAndPort.host
-        if host.contains(":") { host = "[\(host)]" }
+        if host.unicodeScalars.contains(":") { host = "[\(host)]" }
         let defaultPort = scheme == "https" ? 443 : 80
         let port = hostAndPort.port.flatMap { $0 == defaultPort ? nil : ":\($0)" } ?? ""
         var path = components.percentEncodedPath

@@ -168,7 +168,7 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
     private func httpsURI(_ reader: FieldReader, _ field: String) throws -> String? {
         guard let value = try reader.string(field, maxLength: maxURILength) else { return nil }
         guard value.lowercased().hasPrefix("https://"), URISyntax.hasOnlyURICharacters(value),
-              !RedirectURIPolicy.authority(of: value).contains("@"),
+              !RedirectURIPolicy.authority(of: value).unicodeScalars.contains("@"),
               URISyntax.hostAndPort(of: value) != nil
         else {
             throw OAuthError.invalidClientMetadata("\(field) must be an https URI")

@@ -37,15 +37,15 @@ public struct RedirectURIPolicy: Sendable, Equatable {
         guard !uri.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0.value > 0x7E }) else {
             throw reject("contains whitespace, control or non-ASCII characters")
         }
-        guard !uri.contains("*") else { throw reject("contains a wildcard") }
+        guard !uri.unicodeScalars.contains("*") else { throw reject("contains a wildcard") }
         guard URISyntax.hasOnlyURICharacters(uri) else { throw reject("contains characters a URI may not hold") }
-        guard !uri.contains("#") else { throw reject("must not contain a fragment") }
+        guard !uri.unicodeScalars.contains("#") else { throw reject("must not contain a fragment") }
         guard let components = URLComponents(string: uri), let rawScheme = components.scheme else {
             throw reject("is not an absolute URI")
         }
         let scheme = rawScheme.lowercased()
         guard !Self.forbiddenSchemes.contains(scheme) else { throw reject("uses the forbidden scheme '\(scheme)'") }
-        guard components.user == nil, components.password == nil, !Self.authority(of: uri).contains("@") else {
+        guard components.user == nil, components.password == nil, !Self.authority(of: uri).unicodeScalars.contains("@") else {
             throw reject("must not contain user information")
         }
         switch scheme {

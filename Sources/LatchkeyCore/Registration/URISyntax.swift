@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks on the raw text of a URI, so a decision is made on the string that is stored and later used —
 /// never on a percent-decoded or normalized view of it.
 public enum URISyntax {

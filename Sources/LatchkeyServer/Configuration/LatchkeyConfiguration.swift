@@ -1,7 +1,7 @@
 import Foundation
-import LatchkeyCore
-import LatchkeyStore
-import Logging
+public import LatchkeyCore
+public import LatchkeyStore
+public import Logging
 
 /// Everything `latchkey serve` needs, resolved and validated. See docs/configuration.md.
 public struct LatchkeyConfiguration: Sendable {
@@ -108,7 +108,7 @@ public struct LatchkeyConfiguration: Sendable {
 
         self.host = values["host"] ?? "127.0.0.1"
         self.port = try int("port", 8080, range: 0...65535)
-        let issuerURL = values["issuer"] ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let issuerURL = values["issuer"] ?? "http://\(host.unicodeScalars.contains(":") ? "[\(host)]" : host):\(port)"
         do {
             self.issuer = try Issuer(issuerURL)
         } catch let error as IssuerError {

@@ -1,5 +1,5 @@
-import HummingbirdCore
-import NIOCore
+public import HummingbirdCore
+public import NIOCore
 
 /// Everything one server needs to hold connections to their deadlines: a pool for its connections, the handler for
 /// each new one, and the cap, for `HTTP1Channel.Configuration` and `ApplicationConfiguration`.

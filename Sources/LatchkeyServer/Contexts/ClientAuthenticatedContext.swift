@@ -1,6 +1,6 @@
-import Hummingbird
+public import Hummingbird
 import LatchkeyCore
-import NIOCore
+public import NIOCore
 
 /// The context of the endpoints where a client authenticates (`/token`, `/introspect`, `/revoke`; RFC 6749 §2.3):
 /// `ClientAuthenticationMiddleware` has read the form and authenticated the client before the handler runs.

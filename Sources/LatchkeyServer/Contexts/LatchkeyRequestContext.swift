@@ -1,5 +1,5 @@
-import Hummingbird
-import NIOCore
+public import Hummingbird
+public import NIOCore
 
 /// The request context every Latchkey route sees; it knows the peer address for rate limits.
 public struct LatchkeyRequestContext: RequestContext, RemoteAddressRequestContext {

@@ -1,6 +1,6 @@
-import Hummingbird
+public import Hummingbird
 import LatchkeyCore
-import NIOCore
+public import NIOCore
 
 /// The context of every page route: the browser's signed-in user, if any, and for an unsafe method the form, already
 /// checked for its CSRF token by `SessionMiddleware`. A handler never sees a signed-in user on a POST whose form did

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LatchkeyCore
+import NIOFoundationEssentialsCompat
 
 /// RFC 8414 metadata and its OpenID discovery alias, at every path a client may derive from the issuer.
 struct DiscoveryController<Context: RequestContext> {

@@ -1,5 +1,5 @@
-import LatchkeyCore
-import Logging
+public import LatchkeyCore
+public import Logging
 
 /// Writes `SecurityEvent`s to the log, structured (`event` plus the event's fields) and at `notice` or `warning`,
 /// so an operator sees replays, reuse, lock-outs and registry changes at the default log level.

@@ -1,5 +1,6 @@
 import Hummingbird
 import LatchkeyCore
+import Logging
 
 /// Turns any error that is not already an HTTP response into an RFC-shaped `server_error`, logging the cause
 /// (never a secret: errors carry no request bodies) so a client never sees internals.

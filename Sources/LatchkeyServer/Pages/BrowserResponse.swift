@@ -12,7 +12,7 @@ enum BrowserResponse {
     /// The host (with a non-default port) the browser will be sent to, or the scheme for app redirects.
     static func redirectHost(_ uri: String) -> String {
         if let (host, port) = URISyntax.hostAndPort(of: uri) {
-            let shown = host.contains(":") ? "[\(host)]" : host
+            let shown = host.unicodeScalars.contains(":") ? "[\(host)]" : host
             return port.map { "\(shown):\($0)" } ?? shown
         }
         return uri.split(separator: ":", maxSplits: 1).first.map { "\($0): (an application on your device)" } ?? uri

@@ -1,5 +1,6 @@
 import Hummingbird
 import LatchkeyCore
+import Foundation
 
 /// The checks every request body gets before parsing: the one media type the endpoint takes (415),
 /// and a size cap (413), checked on `Content-Length` first and enforced while reading.

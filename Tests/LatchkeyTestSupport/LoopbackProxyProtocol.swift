@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
 import Synchronization
 
@@ -10,29 +10,29 @@ import Synchronization
 /// and FoundationNetworking on Linux cannot be told to trust a test certificate. So the SDK's `URLSession` gets this
 /// protocol: it answers `https://<name>/…` for the names a test maps, by sending the same request over plain HTTP
 /// to the loopback port the name maps to — what nginx would do after TLS — and returning the answer as is.
-final class LoopbackProxyProtocol: URLProtocol {
+public final class LoopbackProxyProtocol: URLProtocol {
     /// Host name → loopback port. Each test maps names of its own, so tests running side by side do not meet.
     static let routes = Mutex<[String: Int]>([:])
     static let upstream = URLSession(configuration: .ephemeral)
 
     /// A session configuration whose `https` requests to mapped names go through the proxy.
-    static func sessionConfiguration() -> URLSessionConfiguration {
+    public static func sessionConfiguration() -> URLSessionConfiguration {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.protocolClasses = [LoopbackProxyProtocol.self]
         return configuration
     }
 
-    static func map(_ host: String, to port: Int) { routes.withLock { $0[host] = port } }
-    static func unmap(_ hosts: [String]) { routes.withLock { routes in hosts.forEach { routes[$0] = nil } } }
+    public static func map(_ host: String, to port: Int) { routes.withLock { $0[host] = port } }
+    public static func unmap(_ hosts: [String]) { routes.withLock { routes in hosts.forEach { routes[$0] = nil } } }
 
-    override class func canInit(with request: URLRequest) -> Bool {
+    public override class func canInit(with request: URLRequest) -> Bool {
         guard request.url?.scheme == "https", let host = request.url?.host else { return false }
         return routes.withLock { $0[host] != nil }
     }
 
-    override class func canonicalRequest(for request: URLRequest) -> URLRequest { request }
+    public override class func canonicalRequest(for request: URLRequest) -> URLRequest { request }
 
-    override func startLoading() {
+    public override func startLoading() {
         let original = request
         guard let url = original.url, let host = url.host, let port = Self.routes.withLock({ $0[host] }),
               var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
@@ -70,7 +70,7 @@ final class LoopbackProxyProtocol: URLProtocol {
         }
     }
 
-    override func stopLoading() {}
+    public override func stopLoading() {}
 
     static func read(_ stream: InputStream) -> Data {
         var data = Data()

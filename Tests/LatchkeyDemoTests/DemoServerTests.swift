@@ -7,7 +7,10 @@ import LatchkeyCrypto
 @testable import LatchkeyDemo
 @testable import LatchkeyResource
 import LatchkeyServer
+import LatchkeyTestSupport
 import Testing
+import Logging
+import MCP
 
 /// The demo MCP server in-process, with tokens from an in-process Latchkey: the JSON-RPC surface, the step-up rule,
 /// the transport's checks and the bad inputs.
@@ -20,8 +23,8 @@ struct DemoServerTests {
 
     /// A machine client's token with `scope`, and the client's id.
     static func token(_ client: any TestClientProtocol, scope: String) async throws -> (token: String, clientID: String) {
-        let worker = try await TokenEndpointTests.registerWorker(client, scope: "mcp:tools demo:write")
-        let response = try await TokenEndpointTests.post(
+        let worker = try await OAuthTest.registerWorker(client, scope: "mcp:tools demo:write")
+        let response = try await OAuthTest.post(
             client, "/token", "grant_type=client_credentials&scope=\(AuthorizationResponse.percentEncode(scope))", authorization: worker.basic
         )
         return (try #require(response.json["access_token"] as? String), worker.id)
@@ -46,7 +49,7 @@ struct DemoServerTests {
         let app = TestApp(settings)
         defer { app.removeFiles() }
         try await app.test { latchkey, runtime in
-            let verifier = try ResourceVerifierTests.verifier(ResourceVerifierTests.RouterKeySource(latchkey))
+            let verifier = try VerifierTest.verifier(RouterKeySource(latchkey))
             let configuration = try DemoConfiguration(issuer: "http://127.0.0.1:8080", resource: resource, port: 0, allowedHosts: allowedHosts)
             let router = try buildDemoRouter(configuration: configuration, verifier: verifier, logger: .init(label: "demo-test"))
             try await Application(router: router).test(.router) { demo in try await body(latchkey, demo, runtime) }

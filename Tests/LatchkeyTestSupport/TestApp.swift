@@ -1,17 +1,18 @@
-import Foundation
-import Hummingbird
-import HummingbirdTesting
-import LatchkeyServer
+public import Foundation
+public import Hummingbird
+public import HummingbirdTesting
+public import LatchkeyServer
 import Logging
+import NIOFoundationEssentialsCompat
 
 /// A Latchkey on a fresh temporary SQLite store, configured by `settings` (setting name → value).
-struct TestApp {
-    let directory: URL
-    var settings: [String: String]
+public struct TestApp: Sendable {
+    public let directory: URL
+    public var settings: [String: String]
     /// When set, the server logs here (at `notice` and above) instead of to the console.
-    var logs: LogRecorder?
+    public var logs: LogRecorder?
 
-    init(_ settings: [String: String] = [:], directory: URL? = nil) {
+    public init(_ settings: [String: String] = [:], directory: URL? = nil) {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
         var defaults = [
             "data-dir": self.directory.path,
@@ -26,19 +27,19 @@ struct TestApp {
         self.settings = defaults
     }
 
-    func configuration() throws -> LatchkeyConfiguration {
+    public func configuration() throws -> LatchkeyConfiguration {
         var source = ConfigurationSource()
         for (key, value) in settings { source.set(key, value, origin: "test") }
         return try LatchkeyConfiguration(source)
     }
 
     /// Opens the runtime, runs `body` against the router in-process, and closes the store.
-    func test<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
+    public func test<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
         try await run(.router, body)
     }
 
     /// Like `test`, but over a real server on a free loopback port (`client.port`), for what only sockets show.
-    func testLive<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
+    public func testLive<R: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol, LatchkeyRuntime) async throws -> R) async throws -> R {
         var live = self
         live.settings["port"] = "0"
         live.settings["issuer"] = live.settings["issuer"] ?? "http://127.0.0.1:8080"
@@ -67,22 +68,22 @@ struct TestApp {
         }
     }
 
-    func removeFiles() {
+    public func removeFiles() {
         try? FileManager.default.removeItem(at: directory)
     }
 }
 
 extension TestResponse {
-    var json: [String: Any] {
+    public var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
     }
 
-    var text: String { String(buffer: body) }
+    public var text: String { String(buffer: body) }
 }
 
 extension TestClientProtocol {
     /// `POST /register` with a JSON string body.
-    func register(_ json: String, path: String = "/register", headers: HTTPFields = [:]) async throws -> TestResponse {
+    public func register(_ json: String, path: String = "/register", headers: HTTPFields = [:]) async throws -> TestResponse {
         var fields: HTTPFields = [.contentType: "application/json"]
         fields.append(contentsOf: headers)
         return try await execute(uri: path, method: .post, headers: fields, body: ByteBuffer(string: json))

@@ -1,33 +1,35 @@
 import Foundation
-import HTTPTypes
+public import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
+public import HummingbirdTesting
 import LatchkeyCore
-import LatchkeyCrypto
 import LatchkeyServer
-import Testing
 
 /// A form-posting browser over the in-process router: keeps cookies, reads hidden fields, follows nothing.
-final class TestBrowser: @unchecked Sendable {
-    let client: any TestClientProtocol
-    var cookies: [String: String] = [:]
+public final class TestBrowser: @unchecked Sendable {
+    public let client: any TestClientProtocol
+    public var cookies: [String: String] = [:]
     /// The raw `Set-Cookie` values seen last, for attribute checks.
-    var lastSetCookies: [String] = []
+    public var lastSetCookies: [String] = []
 
-    init(_ client: any TestClientProtocol) {
+    /// The user the browser tests sign in as (`BrowserFlowTests` creates it).
+    public static let username = "alice"
+    public static let password = "correct horse battery"
+
+    public init(_ client: any TestClientProtocol) {
         self.client = client
     }
 
-    func get(_ uri: String) async throws -> TestResponse {
+    public func get(_ uri: String) async throws -> TestResponse {
         try await send(uri, method: .get, body: nil)
     }
 
-    func post(_ uri: String, _ fields: [(String, String)]) async throws -> TestResponse {
+    public func post(_ uri: String, _ fields: [(String, String)]) async throws -> TestResponse {
         let body = fields.map { "\($0.0)=\(AuthorizationResponse.percentEncode($0.1))" }.joined(separator: "&")
         return try await send(uri, method: .post, body: body)
     }
 
-    func send(_ uri: String, method: HTTPRequest.Method, body: String?) async throws -> TestResponse {
+    public func send(_ uri: String, method: HTTPRequest.Method, body: String?) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
@@ -42,7 +44,7 @@ final class TestBrowser: @unchecked Sendable {
     }
 
     /// The value of the hidden or text field `name` in a page.
-    static func field(_ name: String, in page: String) -> String? {
+    public static func field(_ name: String, in page: String) -> String? {
         guard let range = page.range(of: #"name="\#(name)" value=""#) else { return nil }
         let rest = page[range.upperBound...]
         return String(rest.prefix { $0 != "\"" })
@@ -51,7 +53,7 @@ final class TestBrowser: @unchecked Sendable {
     }
 
     /// Submits the login form on `page`.
-    func login(_ page: TestResponse, username: String = BrowserFlowTests.username, password: String = BrowserFlowTests.password) async throws -> TestResponse {
+    public func login(_ page: TestResponse, username: String = TestBrowser.username, password: String = TestBrowser.password) async throws -> TestResponse {
         let text = page.text
         return try await post("/login", [
             ("csrf_token", Self.field("csrf_token", in: text) ?? ""), ("return_to", Self.field("return_to", in: text) ?? ""),
@@ -60,7 +62,7 @@ final class TestBrowser: @unchecked Sendable {
     }
 
     /// Submits the consent form on `page` with `decision`.
-    func decide(_ page: TestResponse, _ decision: String) async throws -> TestResponse {
+    public func decide(_ page: TestResponse, _ decision: String) async throws -> TestResponse {
         let text = page.text
         return try await post("/authorize/decision", [
             ("csrf_token", Self.field("csrf_token", in: text) ?? ""), ("request", Self.field("request", in: text) ?? ""),
@@ -70,10 +72,10 @@ final class TestBrowser: @unchecked Sendable {
 }
 
 extension TestResponse {
-    var location: String? { headers[.location] }
+    public var location: String? { headers[.location] }
 
     /// The query parameters of the `Location` header.
-    var redirectParameters: [String: String] {
+    public var redirectParameters: [String: String] {
         guard let location, let query = location.split(separator: "?", maxSplits: 1).dropFirst().first,
               let parameters = try? FormParameters(parsing: query) else { return [:] }
         return parameters.values

@@ -12,6 +12,7 @@ import LatchkeyServer
 import Logging
 import MCP
 import Synchronization
+import LatchkeyTestSupport
 import Testing
 
 /// The Swift MCP SDK's own OAuth client (`HTTPClientTransport` + `OAuthAuthorizer`) against a live Latchkey and the
@@ -213,7 +214,7 @@ struct SwiftSDKDemoTests {
     }
 
     static func registerMachineClient(_ stack: Stack, scope: String) async throws -> (id: String, secret: String) {
-        let worker = try await TokenEndpointTests.registerWorker(stack.latchkey, scope: scope)
+        let worker = try await OAuthTest.registerWorker(stack.latchkey, scope: scope)
         return (worker.id, worker.secret)
     }
 

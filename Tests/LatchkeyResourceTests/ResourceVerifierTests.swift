@@ -6,48 +6,16 @@ import LatchkeyCore
 @testable import LatchkeyResource
 import LatchkeyServer
 import Synchronization
+import LatchkeyTestSupport
 import Testing
+import LatchkeyCrypto
+import NIOFoundationEssentialsCompat
 
 /// `LatchkeyResource` against a real Latchkey (in-process): its tokens verify; forged, foreign, expired and
 /// mistyped ones do not; keys are fetched through RFC 8414 metadata and cached.
 struct ResourceVerifierTests {
-    static let resource = "https://mcp.example.com/mcp"
-    static let settings = ["resources": #"[{"uri":"https://mcp.example.com/mcp","name":"Demo"},{"uri":"https://other.example.com"}]"#]
-
-    /// Serves the verifier's fetches from the in-process Latchkey; counts them; can be switched off.
-    final class RouterKeySource: KeySource, @unchecked Sendable {
-        let client: any TestClientProtocol
-        let state = Mutex((fetches: 0, down: false))
-
-        init(_ client: any TestClientProtocol) { self.client = client }
-
-        var fetches: Int { state.withLock { $0.fetches } }
-        func setDown(_ down: Bool) { state.withLock { $0.down = down } }
-
-        func fetch(_ url: String) async throws -> (body: Data, maxAge: Int?) {
-            let down = state.withLock { state in
-                state.fetches += 1
-                return state.down
-            }
-            if down { throw TokenVerificationError.keysUnavailable("down") }
-            let path = String(url.dropFirst("http://127.0.0.1:8080".count))
-            let response = try await client.execute(uri: path, method: .get)
-            guard response.status == .ok else { throw TokenVerificationError.keysUnavailable("\(response.status)") }
-            return (Data(buffer: response.body), nil)
-        }
-    }
-
-    static func token(_ client: any TestClientProtocol, resource: String = resource) async throws -> String {
-        let worker = try await TokenEndpointTests.registerWorker(client)
-        let response = try await TokenEndpointTests.post(
-            client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(resource))", authorization: worker.basic
-        )
-        return try #require(response.json["access_token"] as? String)
-    }
-
-    static func verifier(_ source: any KeySource, resource: String = resource, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws -> TokenVerifier {
-        TokenVerifier(configuration: try .init(issuer: "http://127.0.0.1:8080", resource: resource, minimumRefetchInterval: .seconds(3600)), source: source, now: now)
-    }
+    static let resource = VerifierTest.resource
+    static let settings = VerifierTest.settings
 
     @Test("a Latchkey token verifies, through metadata discovery and the JWKS, and repeats come from the cache")
     func verifies() async throws {
@@ -55,15 +23,15 @@ struct ResourceVerifierTests {
         defer { app.removeFiles() }
         try await app.test { client, _ in
             let source = RouterKeySource(client)
-            let verifier = try Self.verifier(source)
-            let token = try await Self.token(client)
+            let verifier = try VerifierTest.verifier(source)
+            let token = try await VerifierTest.token(client)
             let verified = try await verifier.verify(token)
             #expect(verified.audience == [Self.resource])
             #expect(verified.scopes == ["mcp:tools", "mcp:resources"])
             #expect(verified.subject == verified.clientID)
             #expect(source.fetches == 2)  // metadata + JWKS
             _ = try await verifier.verify(token)
-            _ = try await verifier.verify(try await Self.token(client))
+            _ = try await verifier.verify(try await VerifierTest.token(client))
             #expect(source.fetches == 2)
         }
     }
@@ -74,10 +42,10 @@ struct ResourceVerifierTests {
         defer { app.removeFiles() }
         try await app.test { client, _ in
             let source = RouterKeySource(client)
-            let token = try await Self.token(client)
-            let verifier = try Self.verifier(source)
+            let token = try await VerifierTest.token(client)
+            let verifier = try VerifierTest.verifier(source)
             await #expect(throws: TokenVerificationError.wrongAudience) {
-                try await Self.verifier(source, resource: "https://other.example.com").verify(token)
+                try await VerifierTest.verifier(source, resource: "https://other.example.com").verify(token)
             }
             let parts = token.split(separator: ".").map(String.init)
             let headerBytes = try #require(Base64URL.decode(parts[0]))
@@ -110,7 +78,7 @@ struct ResourceVerifierTests {
             }
             #expect(source.fetches - before <= 2, "an unknown kid refetches at most once per interval")
             await #expect(throws: TokenVerificationError.malformed) { try await verifier.verify("not.a-token") }
-            let later = try Self.verifier(source, now: { Int64(Date().timeIntervalSince1970) + 7200 })
+            let later = try VerifierTest.verifier(source, now: { Int64(Date().timeIntervalSince1970) + 7200 })
             await #expect(throws: TokenVerificationError.expired) { try await later.verify(token) }
         }
     }
@@ -124,13 +92,13 @@ struct ResourceVerifierTests {
             let verifier = TokenVerifier(
                 configuration: try .init(issuer: "http://127.0.0.1:8080", resource: Self.resource, minimumRefetchInterval: .zero), source: source
             )
-            _ = try await verifier.verify(try await Self.token(client))
+            _ = try await verifier.verify(try await VerifierTest.token(client))
             #expect(source.fetches == 2)
             // Two rotations: the active key is then one that did not exist (not even as "next") at the first fetch.
             let now = Int64(Date().timeIntervalSince1970)
             try await runtime.signingKeys.rotate(now: now, retiredPublishFor: 3600)
             try await runtime.signingKeys.rotate(now: now, retiredPublishFor: 3600)
-            let fresh = try await Self.token(client)
+            let fresh = try await VerifierTest.token(client)
             #expect(try await verifier.verify(fresh).audience == [Self.resource])
             #expect(source.fetches == 4)
         }
@@ -142,13 +110,13 @@ struct ResourceVerifierTests {
         defer { app.removeFiles() }
         try await app.test { client, _ in
             let source = RouterKeySource(client)
-            let verifier = try Self.verifier(source)
-            _ = try await verifier.verify(try await Self.token(client))
+            let verifier = try VerifierTest.verifier(source)
+            _ = try await verifier.verify(try await VerifierTest.token(client))
             source.setDown(true)
-            let fresh = try await Self.token(client)
+            let fresh = try await VerifierTest.token(client)
             #expect(try await verifier.verify(fresh).audience == [Self.resource])
             // A verifier that never got keys fails closed.
-            await #expect(throws: TokenVerificationError.self) { try await Self.verifier(source).verify(fresh) }
+            await #expect(throws: TokenVerificationError.self) { try await VerifierTest.verifier(source).verify(fresh) }
         }
     }
 
@@ -166,7 +134,7 @@ struct ResourceVerifierTests {
         defer { app.removeFiles() }
         try await app.test { client, _ in
             let source = RouterKeySource(client)
-            let verifier = try Self.verifier(source)
+            let verifier = try VerifierTest.verifier(source)
             let metadata = try ProtectedResourceMetadata(
                 resource: Self.resource, authorizationServer: "http://127.0.0.1:8080", scopesSupported: ["mcp:tools", "mcp:admin"],
                 resourceName: "Demo"
@@ -177,7 +145,7 @@ struct ResourceVerifierTests {
                 .get { _, context in context.accessToken?.subject ?? "none" }
             router.group("admin").add(middleware: BearerTokenMiddleware(verifier: verifier, requiredScopes: ["mcp:admin"], resourceMetadataURL: metadata.metadataURL))
                 .get { _, _ in "admin" }
-            let token = try await Self.token(client)
+            let token = try await VerifierTest.token(client)
             try await Application(router: router).test(.router) { resource in
                 let bare = try await resource.execute(uri: "/mcp", method: .get)
                 #expect(bare.status == .unauthorized)
@@ -187,7 +155,7 @@ struct ResourceVerifierTests {
                 #expect(bad.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
                 let good = try await resource.execute(uri: "/mcp", method: .get, headers: [.authorization: "Bearer \(token)"])
                 #expect(good.status == .ok)
-                #expect(String(buffer: good.body) == TokenEndpointTests.claims(token)["sub"] as? String)
+                #expect(String(buffer: good.body) == OAuthTest.claims(token)["sub"] as? String)
                 let forbidden = try await resource.execute(uri: "/admin", method: .get, headers: [.authorization: "Bearer \(token)"])
                 #expect(forbidden.status == .forbidden)
                 #expect(forbidden.headers[.wwwAuthenticate]?.contains(#"error="insufficient_scope""#) == true)
@@ -209,10 +177,10 @@ struct ResourceVerifierTests {
         let app = TestApp(Self.settings)
         defer { app.removeFiles() }
         try await app.test { client, _ in
-            let token = try await Self.token(client)
+            let token = try await VerifierTest.token(client)
             let parts = token.split(separator: ".").map(String.init)
             let header = String(decoding: try #require(Base64URL.decode(parts[0])), as: UTF8.self)
-            let verifier = try Self.verifier(RouterKeySource(client))
+            let verifier = try VerifierTest.verifier(RouterKeySource(client))
             let deep = Base64URL.encode(Data((String(header.dropLast()) + #","x":[[[[]]]]}"#).utf8)) + "." + parts[1] + "." + parts[2]
             await #expect(throws: TokenVerificationError.malformed) { try await verifier.verify(deep) }
             // At the limit the header parses, and the token fails only where it really is wrong: its signature.
