@@ -41,7 +41,7 @@ public struct Migrator: Sendable {
         let applied = try await database.withTransaction { db -> [Int] in
             if engine == .postgres {
                 // Serializes instances that start at once; released at commit.
-                try await db.raw("SELECT pg_advisory_xact_lock(7406195)").run()
+                try await AdvisoryLock.migrations.acquire(in: db)
             }
             try await Self.createTable(db)
             let done = Set(try await db.raw("SELECT version FROM latchkey_schema_migrations").all()

@@ -31,7 +31,7 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
                 guard let family = try await db.raw("SELECT family_id FROM refresh_tokens WHERE token_hash = \(bind: tokenHash)").first() else {
                     return .notFound
                 }
-                try await Self.lockFamily(try family.decode(column: "family_id", as: String.self), in: db)
+                try await AdvisoryLock.refreshFamily(try family.decode(column: "family_id", as: String.self)).acquire(in: db)
             }
             let lock = engine == .postgres ? " FOR UPDATE" : ""
             guard let row = try await db.raw(SQLQueryString("SELECT * FROM refresh_tokens WHERE token_hash = ") + "\(bind: tokenHash)" + SQLQueryString(lock)).first() else {
@@ -74,7 +74,7 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             let token = try Self.decode(row)
             guard token.clientID == clientID else { return .otherClient }
             guard token.revokedAt == nil else { return .revoked }
-            if database.engine == .postgres { try await Self.lockFamily(token.familyID, in: db) }
+            if database.engine == .postgres { try await AdvisoryLock.refreshFamily(token.familyID).acquire(in: db) }
             try await Self.revokeFamily(token.familyID, now: now, in: db)
             return .revoked
         }
@@ -132,11 +132,6 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             ON CONFLICT (token_id) DO NOTHING
             """).run()
         try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE revoked_at IS NULL AND \(condition)").run()
-    }
-
-    /// PostgreSQL: serializes rotations and revocations of one family for the rest of the transaction.
-    static func lockFamily(_ familyID: String, in db: any SQLDatabase) async throws {
-        try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: familyID)))").run()
     }
 
     static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase) async throws {
