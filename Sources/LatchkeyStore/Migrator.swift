@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import SQLKit
 
-/// Applies the numbered SQL files in `schema/<engine>/` in order, recording each in `latchkey_schema_migrations`.
+/// Applies the numbered SQL files in `schema/` in order, recording each in `latchkey_schema_migrations`.
+///
+/// Each migration is written once for both engines; a line only one engine runs carries a marker (see `render`).
 public struct Migrator: Sendable {
     public struct Migration: Sendable, Equatable {
         public let version: Int
@@ -41,7 +43,7 @@ public struct Migrator: Sendable {
         let applied = try await database.withTransaction { db -> [Int] in
             if engine == .postgres {
                 // Serializes instances that start at once; released at commit.
-                try await db.raw("SELECT pg_advisory_xact_lock(7406195)").run()
+                try await AdvisoryLock.migrations.acquire(in: db)
             }
             try await Self.createTable(db)
             let done = Set(try await db.raw("SELECT version FROM latchkey_schema_migrations").all()
@@ -80,20 +82,32 @@ public struct Migrator: Sendable {
             """).run()
     }
 
-    /// Reads `NNNN_name.sql` files from the bundled schema folder for `engine`.
+    /// Reads the `NNNN_name.sql` files from the bundled schema folder, as `engine` runs them.
     static func load(engine: LatchkeyDatabase.Engine) throws -> [Migration] {
-        guard let root = Bundle.module.url(forResource: "Schema", withExtension: nil) else {
+        guard let folder = Bundle.module.url(forResource: "Schema", withExtension: nil) else {
             throw DatabaseError("the schema migrations are missing from the installation (latchkey_LatchkeyStore.resources)")
         }
-        let folder = root.appendingPathComponent(engine.rawValue)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
         return try files.map { file in
             guard let version = Int(file.prefix { $0.isNumber }), version > 0 else {
                 throw DatabaseError("schema file \(file) does not start with a version number")
             }
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            return Migration(version: version, name: String(file.dropLast(4)), statements: split(text))
+            return Migration(version: version, name: String(file.dropLast(4)), statements: split(render(text, for: engine)))
         }
+    }
+
+    /// The text `engine` runs: a line `-- <engine>: SQL` (`-- sqlite: ` or `-- postgres: `) becomes `SQL` for that
+    /// engine, in place and with its indentation; for the other engine it stays a comment, which `split` drops.
+    /// A marker is one line, so an engine difference is spelled out where it happens, not in a dialect layer.
+    static func render(_ text: String, for engine: LatchkeyDatabase.Engine) -> String {
+        let marker = "-- \(engine.rawValue): "
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            let indentation = line.prefix { $0 == " " || $0 == "\t" }
+            let rest = line.dropFirst(indentation.count)
+            guard rest.hasPrefix(marker) else { return String(line) }
+            return String(indentation) + String(rest.dropFirst(marker.count))
+        }.joined(separator: "\n")
     }
 
     /// Splits a file into statements at `;` ending a line, dropping `--` comment lines.

@@ -1,13 +1,13 @@
 import LatchkeyCore
 import SQLKit
 
-/// `RefreshTokenStore` over SQL. Rotation reads, decides and writes in one transaction with the row locked
-/// (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` holds the write lock), so a concurrent second use
-/// sees the first one's rotation.
+/// `RefreshTokenStore` over SQL. Rotation reads the presented token, asks `RefreshTokenFamily.decide` what to do
+/// and applies that action, all in one transaction with the row locked (`FOR UPDATE` on PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` holds the write lock), so a concurrent second use sees the first one's rotation.
 ///
-/// On SQLite the common case — a current token, rotated normally — takes a shorter transaction: a
-/// compare-and-swap `UPDATE … RETURNING` claims the token and an `INSERT` adds its successor. Everything else
-/// (grace, reuse, expiry, another client) falls through to the read-decide-write transaction.
+/// The rules live only in `RefreshTokenFamily`: no statement here re-encodes them in a `WHERE` clause, so the
+/// store and the decision table cannot drift apart. A normal rotation is a `SELECT`, an `UPDATE` and an `INSERT`,
+/// plus, for a token that has a parent, the `UPDATE` that retires its siblings (`retireSiblings`).
 public struct SQLRefreshTokenStore: RefreshTokenStore {
     let database: LatchkeyDatabase
 
@@ -24,11 +24,6 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
     ) async throws -> RefreshRotation {
         let engine = database.engine
-        if engine == .sqlite, let rotated = try await rotateCurrent(
-            tokenHash: tokenHash, clientID: clientID, now: now, makeNext: makeNext
-        ) {
-            return rotated
-        }
         return try await database.withTransaction { db in
             if engine == .postgres {
                 // Lock the family before the row, in the same order as every family revocation, so a revocation
@@ -36,7 +31,7 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
                 guard let family = try await db.raw("SELECT family_id FROM refresh_tokens WHERE token_hash = \(bind: tokenHash)").first() else {
                     return .notFound
                 }
-                try await Self.lockFamily(try family.decode(column: "family_id", as: String.self), in: db)
+                try await AdvisoryLock.refreshFamily(try family.decode(column: "family_id", as: String.self)).acquire(in: db)
             }
             let lock = engine == .postgres ? " FOR UPDATE" : ""
             guard let row = try await db.raw(SQLQueryString("SELECT * FROM refresh_tokens WHERE token_hash = ") + "\(bind: tokenHash)" + SQLQueryString(lock)).first() else {
@@ -44,6 +39,7 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             }
             let token = try Self.decode(row)
             var successorUsed = false
+            // Only a rotated token can have a used successor: the common case, a current token, skips this query.
             if token.rotatedAt != nil {
                 successorUsed = try await db.raw("""
                     SELECT 1 AS used FROM refresh_tokens WHERE parent_hash = \(bind: tokenHash) AND rotated_at IS NOT NULL
@@ -56,6 +52,7 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
                 try await Self.revokeFamily(token.familyID, now: now, in: db)
                 return .reuseDetected
             case .rotate(let asGrace):
+                // A refused request (a widened scope) throws here, before anything is written.
                 let next = try makeNext(token)
                 if asGrace {
                     try await db.raw("UPDATE refresh_tokens SET grace_used = \(bind: true) WHERE token_hash = \(bind: tokenHash)").run()
@@ -69,29 +66,6 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         }
     }
 
-    /// The SQLite fast path; `nil` when the token is not current (the full transaction then decides).
-    func rotateCurrent(
-        tokenHash: String, clientID: String, now: Int64, makeNext: @Sendable (RefreshTokenRecord) throws -> RefreshTokenRecord
-    ) async throws -> RefreshRotation? {
-        try await database.withTransaction { db in
-            guard let row = try await db.raw("""
-                UPDATE refresh_tokens SET rotated_at = \(bind: now)
-                WHERE token_hash = \(bind: tokenHash) AND client_id = \(bind: clientID) AND rotated_at IS NULL AND revoked_at IS NULL
-                    AND expires_at > \(bind: now) AND family_expires_at > \(bind: now)
-                RETURNING *
-                """).first() else {
-                return nil
-            }
-            var previous = try Self.decode(row)
-            previous.rotatedAt = nil
-            // A refused request (a widened scope) throws here, and the transaction rolls the claim back.
-            let next = try makeNext(previous)
-            try await Self.retireSiblings(of: previous, now: now, in: db)
-            try await Self.insert(next, into: db)
-            return .rotated(previous: previous, next: next)
-        }
-    }
-
     public func revokeFamily(tokenHash: String, clientID: String, now: Int64) async throws -> FamilyRevocation {
         try await database.withTransaction { db in
             guard let row = try await db.raw("SELECT * FROM refresh_tokens WHERE token_hash = \(bind: tokenHash)").first() else {
@@ -100,7 +74,7 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             let token = try Self.decode(row)
             guard token.clientID == clientID else { return .otherClient }
             guard token.revokedAt == nil else { return .revoked }
-            if database.engine == .postgres { try await Self.lockFamily(token.familyID, in: db) }
+            if database.engine == .postgres { try await AdvisoryLock.refreshFamily(token.familyID).acquire(in: db) }
             try await Self.revokeFamily(token.familyID, now: now, in: db)
             return .revoked
         }
@@ -158,11 +132,6 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
             ON CONFLICT (token_id) DO NOTHING
             """).run()
         try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE revoked_at IS NULL AND \(condition)").run()
-    }
-
-    /// PostgreSQL: serializes rotations and revocations of one family for the rest of the transaction.
-    static func lockFamily(_ familyID: String, in db: any SQLDatabase) async throws {
-        try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: familyID)))").run()
     }
 
     static func insert(_ token: RefreshTokenRecord, into db: any SQLDatabase) async throws {

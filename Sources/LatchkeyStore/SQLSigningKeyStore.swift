@@ -49,7 +49,7 @@ public struct SQLSigningKeyStore: SigningKeyStore {
     /// instead of failing on the unique index. SQLite's `BEGIN IMMEDIATE` already serializes writers.
     func lockKeys(_ db: any SQLDatabase) async throws {
         if database.engine == .postgres {
-            try await db.raw("SELECT pg_advisory_xact_lock(7406196)").run()
+            try await AdvisoryLock.signingKeys.acquire(in: db)
         }
     }
 

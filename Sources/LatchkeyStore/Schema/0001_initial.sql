@@ -1,4 +1,4 @@
--- Latchkey schema 1 (SQLite): client registry and signing keys.
+-- Latchkey schema 1: client registry and signing keys.
 -- Statements end with ';' at the end of a line; the migrator splits on that.
 
 CREATE TABLE clients (

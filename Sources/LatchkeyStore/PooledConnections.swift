@@ -1,0 +1,21 @@
+import AsyncKit
+import SQLKit
+
+/// Connections from an AsyncKit pool (PostgreSQL), each wrapped as an `SQLDatabase` for the time one body runs.
+struct PooledConnections<Source: ConnectionPoolSource>: ConnectionProvider, @unchecked Sendable
+where Source.Connection: Sendable {
+    // Invariant for @unchecked: EventLoopGroupConnectionPool guards its state with a lock and is
+    // documented as safe to share across threads; `makeSQL` is @Sendable.
+    let pool: EventLoopGroupConnectionPool<Source>
+    let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
+
+    func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection().get()
+        defer { pool.releaseConnection(connection) }
+        return try await body(makeSQL(connection))
+    }
+
+    func shutdown() async throws {
+        try await pool.shutdownAsync()
+    }
+}

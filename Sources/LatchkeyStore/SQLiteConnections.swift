@@ -1,0 +1,98 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import Synchronization
+
+/// SQLite connections, each a `SQLiteHandle` on an event loop thread of its own: the one writer, made explicit,
+/// or a few readers (WAL lets them read beside the writer).
+///
+/// A task using a connection runs on that connection's thread (a task executor preference), and statements run
+/// synchronously there: a transaction holds the connection only for the time SQLite works. Each connection has
+/// its own thread, so a connection waiting in `busy_timeout` (another process holds the write lock) blocks only
+/// itself — with a shared thread pool, waiting writers once occupied every thread while the lock holder needed
+/// one to commit: a deadlock until the timeout.
+final class SQLiteConnections: ConnectionProvider, Sendable {
+    /// One connection: its thread, its lock, and its handle once opened.
+    final class Slot: Sendable {
+        let group: MultiThreadedEventLoopGroup
+        let eventLoop: any EventLoop
+        let executor: EventLoopTaskExecutor
+        let lock = ConnectionLock()
+        /// Opened on first use, on the slot's thread, by the lock holder.
+        let handle = Mutex<SQLiteHandle?>(nil)
+
+        init() {
+            self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.eventLoop = group.next()
+            self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        }
+    }
+
+    let path: String
+    let slots: [Slot]
+    let logger: Logger
+    let next = Mutex(0)
+    static let busyTimeoutMilliseconds = 5000
+
+    init(path: String, connections: Int, logger: Logger) {
+        self.path = path
+        self.logger = logger
+        self.slots = (0..<max(1, connections)).map { _ in Slot() }
+    }
+
+    func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let slot = slots.count == 1 ? slots[0] : slots[next.withLock { index in
+            defer { index = (index + 1) % slots.count }
+            return index
+        }]
+        return try await withTaskExecutorPreference(slot.executor) {
+            await slot.lock.acquire()
+            defer { slot.lock.release() }
+            let handle = try open(slot)
+            return try await body(SQLiteSyncDatabase(handle: handle, logger: logger, eventLoop: slot.eventLoop))
+        }
+    }
+
+    /// The slot's handle, opened and configured on first use.
+    ///
+    /// WAL lets readers proceed while one writer commits; `busy_timeout` makes a second writer (another process)
+    /// wait instead of failing at once; `synchronous = NORMAL` is durable across application crashes in WAL mode.
+    /// A 16 MiB page cache per connection (SQLite's default is 2 MiB) keeps the token tables' hot pages in memory:
+    /// their keys are random HMACs, so every lookup touches a different leaf.
+    func open(_ slot: Slot) throws -> SQLiteHandle {
+        if let handle = slot.handle.withLock({ $0 }) { return handle }
+        let handle = try SQLiteHandle(path: path)
+        do {
+            for pragma in [
+                "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA cache_size = -16384",
+                "PRAGMA temp_store = MEMORY",
+            ] {
+                try handle.run(pragma, []) { _ in }
+            }
+        } catch {
+            handle.close()
+            throw error
+        }
+        slot.handle.withLock { $0 = handle }
+        return handle
+    }
+
+    func shutdown() async throws {
+        for slot in slots {
+            await withTaskExecutorPreference(slot.executor) {
+                await slot.lock.acquire()
+                defer { slot.lock.release() }
+                slot.handle.withLock { handle in
+                    handle?.close()
+                    handle = nil
+                }
+            }
+            try await slot.group.shutdownGracefully()
+        }
+    }
+}
