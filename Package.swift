@@ -8,10 +8,7 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
-// TEMPORARY until the store's files are converted.
-let storeSwiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-]
+
 
 let package = Package(
     name: "latchkey",
@@ -72,7 +69,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Schema")],
-            swiftSettings: storeSwiftSettings
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "LatchkeyServer",

@@ -1,10 +1,10 @@
 import AsyncKit
 import Foundation
-import Logging
-import NIOCore
-import NIOPosix
+public import Logging
+public import NIOCore
+public import NIOPosix
 import PostgresKit
-import SQLKit
+public import SQLKit
 import SQLiteKit
 
 /// The one database handle the store uses, on SQLite or PostgreSQL.

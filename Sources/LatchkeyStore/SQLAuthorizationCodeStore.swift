@@ -1,4 +1,4 @@
-import LatchkeyCore
+public import LatchkeyCore
 import SQLKit
 
 /// `AuthorizationCodeStore` over SQL. Redemption is one conditional `UPDATE … RETURNING`, so two concurrent

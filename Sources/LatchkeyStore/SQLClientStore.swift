@@ -1,5 +1,5 @@
 import Foundation
-import LatchkeyCore
+public import LatchkeyCore
 import SQLKit
 
 /// `ClientStore` over SQL, the same statements on SQLite and PostgreSQL.

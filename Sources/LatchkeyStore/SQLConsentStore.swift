@@ -1,4 +1,4 @@
-import LatchkeyCore
+public import LatchkeyCore
 import SQLKit
 
 /// `ConsentStore` over SQL. A grant reads and writes in one transaction so two approvals in parallel

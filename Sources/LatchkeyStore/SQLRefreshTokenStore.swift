@@ -1,4 +1,4 @@
-import LatchkeyCore
+public import LatchkeyCore
 import SQLKit
 
 /// `RefreshTokenStore` over SQL. Rotation reads the presented token, asks `RefreshTokenFamily.decide` what to do

@@ -1,4 +1,4 @@
-import LatchkeyCore
+public import LatchkeyCore
 import SQLKit
 
 /// `SessionStore` over SQL.

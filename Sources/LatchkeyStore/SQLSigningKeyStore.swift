@@ -1,4 +1,4 @@
-import LatchkeyCore
+public import LatchkeyCore
 import SQLKit
 
 /// `SigningKeyStore` over SQL. Partial unique indexes keep one active and one next key even when
