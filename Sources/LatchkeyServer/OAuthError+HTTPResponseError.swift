@@ -24,8 +24,8 @@ extension OAuthError: HTTPResponseError {
     var body: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Force-try: encoding two strings cannot fail.
-        return try! encoder.encode(["error": code.rawValue, "error_description": description])
+        // Encoding two strings cannot fail; should it ever, the client still gets the code.
+        return (try? encoder.encode(["error": code.rawValue, "error_description": description])) ?? Data(#"{"error":"server_error"}"#.utf8)
     }
 
     /// Drops characters RFC 6750 §3 does not allow in a quoted auth-param.

@@ -81,7 +81,7 @@ public struct RedirectURIPolicy: Sendable, Equatable {
         let labels = scheme.split(separator: ".", omittingEmptySubsequences: false)
         if labels.count >= 2 {
             return labels.allSatisfy { label in
-                !label.isEmpty && label.first!.isLetter && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+                label.first?.isLetter == true && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
             }
         }
         return uri.dropFirst(scheme.count).hasPrefix("://") && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }

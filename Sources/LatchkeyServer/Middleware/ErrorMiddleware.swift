@@ -10,14 +10,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as OAuthError {
             if error.httpStatus >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(error.code)", "debug": "\(error.debug ?? "")"])
+                var metadata: Logger.Metadata = ["error": "\(error.code)", "debug": "\(error.debug ?? "")"]
+                if let underlying = error.underlying { metadata["underlying"] = "\(String(reflecting: underlying))" }
+                context.logger.error("request failed", metadata: metadata)
             }
             throw error
         } catch let error as any HTTPResponseError {
             throw error
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
-            throw OAuthError.serverError(debug: String(describing: error))
+            throw OAuthError.serverError(debug: String(describing: error), underlying: error)
         }
     }
 }

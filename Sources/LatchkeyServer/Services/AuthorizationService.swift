@@ -38,7 +38,11 @@ struct AuthorizationService: Sendable {
         } else {
             client = nil
         }
-        return validator.validate(parameters, client: client).map { ($0, client!) }
+        // A request the validator accepts has a registered client; `nil` would be a validator bug, refused as one.
+        return validator.validate(parameters, client: client).flatMap { request in
+            guard let client else { return .failure(.page(OAuthError.serverError(debug: "a request validated without a client"))) }
+            return .success((request, client))
+        }
     }
 
     /// What to do for a valid request, given the browser's session.
