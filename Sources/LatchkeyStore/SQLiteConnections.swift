@@ -1,7 +1,9 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import SQLKit
+import SQLiteNIO
 import Synchronization
 
 /// SQLite connections, each a `SQLiteHandle` on an event loop thread of its own: the one writer, made explicit,
@@ -64,9 +66,9 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
         if let handle = slot.handle.withLock({ $0 }) { return handle }
         let handle = try SQLiteHandle(path: path)
         do {
+            try handle.run("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)", []) { _ in }
+            try enableWAL(handle)
             for pragma in [
-                "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)",
-                "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA cache_size = -16384",
@@ -80,6 +82,26 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
         }
         slot.handle.withLock { $0 = handle }
         return handle
+    }
+
+    /// Switches the file to WAL, and makes sure it switched. The switch needs the file to itself: while another
+    /// connection (another instance opening the same file at that moment) holds it, SQLite keeps the old mode and
+    /// reports no error, and a later write can then deadlock against that connection's own switch — which SQLite
+    /// answers with `SQLITE_BUSY` at once instead of waiting. So the mode is read back and the switch retried briefly.
+    func enableWAL(_ handle: SQLiteHandle) throws {
+        for _ in 0..<100 {
+            var mode = ""
+            do {
+                try handle.run("PRAGMA journal_mode = WAL", []) { row in
+                    if case .text(let text)? = row.values.first { mode = text.lowercased() }
+                }
+            } catch let error as SQLiteStatementError where error.isBusy {
+                mode = ""
+            }
+            if mode == "wal" { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw DatabaseError("could not switch the SQLite database at \(path) to WAL mode: another process keeps it busy")
     }
 
     func shutdown() async throws {

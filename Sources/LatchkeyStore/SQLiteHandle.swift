@@ -137,4 +137,7 @@ struct SQLiteStatementError: Error, CustomStringConvertible {
     let message: String
 
     var description: String { "SQLite error \(code): \(message)" }
+
+    /// `SQLITE_BUSY`: another connection holds the lock this statement needs.
+    var isBusy: Bool { code == SQLITE_BUSY }
 }

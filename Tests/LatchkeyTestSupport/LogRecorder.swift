@@ -13,6 +13,9 @@ public final class LogRecorder: Sendable {
 
     let entries = Mutex<[Entry]>([])
 
+    /// Everything logged so far.
+    public var all: [Entry] { entries.withLock { $0 } }
+
     /// The recorded security events' names, in order.
     public var events: [String] { entries.withLock { $0.compactMap { $0.metadata["event"] } } }
 

@@ -33,7 +33,8 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         self.scopesSupported = scopesSupported
         self.responseTypesSupported = ["code"]
         self.responseModesSupported = ["query"]
-        self.grantTypesSupported = GrantType.allCases.map(\.rawValue)
+        // What the token endpoint serves, not what a client may register for (a served grant need not be registrable).
+        self.grantTypesSupported = TokenEndpointGrant.allCases.map(\.rawValue)
         self.tokenEndpointAuthMethodsSupported = TokenEndpointAuthMethod.allCases.map(\.rawValue)
         self.codeChallengeMethodsSupported = ["S256"]
         self.authorizationResponseIssParameterSupported = true
