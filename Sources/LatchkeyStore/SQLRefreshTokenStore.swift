@@ -81,22 +81,37 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
     }
 
     public func revokeFamilies(originCodeHash: String, now: Int64) async throws {
-        try await database.withTransaction { db in
-            try await Self.revoke(
-                where: "family_id IN (SELECT family_id FROM refresh_tokens WHERE origin_code_hash = \(bind: originCodeHash))", now: now, in: db
-            )
-        }
+        try await revokeFamilies(matching: "origin_code_hash = \(bind: originCodeHash)", now: now)
     }
 
     public func revokeAll(userID: String, now: Int64) async throws {
-        try await database.withTransaction { db in
-            try await Self.revoke(where: "user_id = \(bind: userID)", now: now, in: db)
-        }
+        try await revokeFamilies(matching: "user_id = \(bind: userID)", now: now)
     }
 
     public func revokeAll(userID: String, clientID: String, now: Int64) async throws {
+        try await revokeFamilies(matching: "user_id = \(bind: userID) AND client_id = \(bind: clientID)", now: now)
+    }
+
+    /// Revokes every family with a token matching `condition`, whole.
+    ///
+    /// On PostgreSQL the families are locked first (in one order, so two bulk revocations cannot deadlock), as a
+    /// rotation locks its family: without the lock, an `UPDATE` that waited on a row a rotation held would resume
+    /// without seeing the successor that rotation inserted, and that successor — and its access token — would
+    /// escape the revocation. SQLite's write lock already serializes the two.
+    func revokeFamilies(matching condition: SQLQueryString, now: Int64) async throws {
+        let engine = database.engine
         try await database.withTransaction { db in
-            try await Self.revoke(where: "user_id = \(bind: userID) AND client_id = \(bind: clientID)", now: now, in: db)
+            if engine == .postgres {
+                let families = try await db.raw(
+                    "SELECT DISTINCT family_id FROM refresh_tokens WHERE " + condition + " ORDER BY family_id"
+                ).all().map { try $0.decode(column: "family_id", as: String.self) }
+                for family in families {
+                    try await AdvisoryLock.refreshFamily(family).acquire(in: db)
+                }
+            }
+            try await Self.revoke(
+                where: "family_id IN (SELECT family_id FROM refresh_tokens WHERE " + condition + ")", now: now, in: db
+            )
         }
     }
 

@@ -87,9 +87,10 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
     /// Switches the file to WAL, and makes sure it switched. The switch needs the file to itself: while another
     /// connection (another instance opening the same file at that moment) holds it, SQLite keeps the old mode and
     /// reports no error, and a later write can then deadlock against that connection's own switch — which SQLite
-    /// answers with `SQLITE_BUSY` at once instead of waiting. So the mode is read back and the switch retried briefly.
+    /// answers with `SQLITE_BUSY` at once instead of waiting. So the mode is read back and the switch retried briefly
+    /// (at most a second). A file that cannot use WAL at all keeps its mode, as before, with a warning.
     func enableWAL(_ handle: SQLiteHandle) throws {
-        for _ in 0..<100 {
+        for _ in 0..<50 {
             var mode = ""
             do {
                 try handle.run("PRAGMA journal_mode = WAL", []) { row in
@@ -101,7 +102,7 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
             if mode == "wal" { return }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        throw DatabaseError("could not switch the SQLite database at \(path) to WAL mode: another process keeps it busy")
+        logger.warning("SQLite did not switch to WAL mode; readers will wait for writers", metadata: ["path": "\(path)"])
     }
 
     func shutdown() async throws {

@@ -247,6 +247,32 @@ struct BrowserFlowTests {
         }
     }
 
+    @Test("with a session, only the session's token passes a form: the login cookie's token (which a client can choose) does not")
+    func loginTokenIsNotASessionToken() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let clientID = try await Self.setup(client, runtime)
+            let browser = TestBrowser(client)
+            let consent = try await Self.loginToConsent(browser, clientID)
+            let request = try #require(TestBrowser.field("request", in: consent.text))
+            let binding = try #require(TestBrowser.field("request_binding", in: consent.text))
+            // The sign-in page hands out the token derived from this browser's login cookie.
+            let loginToken = try #require(TestBrowser.field("csrf_token", in: try await browser.get("/login").text))
+            #expect(loginToken != TestBrowser.field("csrf_token", in: consent.text))
+            let decision = try await browser.post("/authorize/decision", [
+                ("csrf_token", loginToken), ("request", request), ("request_binding", binding), ("decision", "approve"),
+            ])
+            #expect(decision.status == .forbidden)
+            #expect(decision.location == nil)
+            #expect(try await browser.post("/account/revoke", [("csrf_token", loginToken), ("client_id", clientID), ("audience", "x")]).status == .forbidden)
+            #expect(try await browser.post("/logout", [("csrf_token", loginToken)]).status == .forbidden)
+            #expect(try await runtime.consents.list(userID: "id-alice").isEmpty)
+            // Still signed in: the account page shows, not the sign-in form.
+            #expect(try await browser.get("/account").text.contains("Your approvals"))
+        }
+    }
+
     @Test("the consent and login forms refuse a missing or foreign CSRF token")
     func csrf() async throws {
         let app = TestApp(Self.settings)

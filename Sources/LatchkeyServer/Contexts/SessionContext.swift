@@ -12,6 +12,8 @@ public struct SessionContext: ChildRequestContext, RemoteAddressRequestContext {
     var signedIn: SignedIn?
     /// The body of a POST, read once by the middleware; `nil` for safe methods.
     var form: FormParameters?
+    /// Which of our pages' tokens the form carried, if any.
+    var formToken: FormToken?
 
     public init(context: LatchkeyRequestContext) throws {
         self.coreContext = context.coreContext
@@ -28,6 +30,14 @@ public struct SessionContext: ChildRequestContext, RemoteAddressRequestContext {
     var clientIP: String { remoteAddress?.ipAddress ?? "unknown" }
 }
 
+/// The CSRF token a form carried: one only our pages in this browser know.
+enum FormToken: Sendable, Equatable {
+    /// Derived from the browser's session: every form shown to a signed-in user.
+    case session
+    /// Derived from the browser's login cookie: the sign-in form, shown before there is a session.
+    case login
+}
+
 /// A signed-in browser: its session and the user, who may still sign in.
 struct SignedIn: Sendable {
     var session: BrowserSession
@@ -37,10 +47,11 @@ struct SignedIn: Sendable {
 /// Resolves the browser session once per page request and guards every unsafe method against CSRF, so no page
 /// controller writes the check itself.
 ///
-/// A POST's form must carry a token only our pages in this browser know: the one derived from its session, or the
-/// one derived from its login cookie (the sign-in form, shown before there is a session). With a session and neither
-/// token, the request is refused (`403`) before any handler runs; without a session the handler decides — the
-/// sign-in form checks the login token, the others send the user to sign in, which changes nothing.
+/// With a session, every form but the sign-in form must carry the token derived from that session, or it is refused
+/// (`403`) before any handler runs. The login cookie's token is never enough there: a client can choose that cookie's
+/// value, and it outlives a sign-in. The sign-in form carries the login token, which its handler requires (it shows
+/// its own page when the token is wrong). Without a session the other handlers only send the user to sign in, which
+/// changes nothing.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = SessionContext
     let sessions: BrowserSessions
@@ -52,12 +63,15 @@ struct SessionMiddleware: RouterMiddleware {
         if ![.get, .head, .options].contains(request.method) {
             let form = try await FormBody.read(request)
             context.form = form
-            if let current {
-                let token = form["csrf_token"]
-                guard sessions.checkCSRF(token, session: current.session) || sessions.checkLoginCSRF(token, request: request) else {
-                    return pages.error(title: "This page expired", message: "The form does not belong to your current session.",
-                                       hint: "Go back, reload the page and try again.", status: .forbidden)
-                }
+            let token = form["csrf_token"]
+            if let current, sessions.checkCSRF(token, session: current.session) {
+                context.formToken = .session
+            } else if sessions.checkLoginCSRF(token, request: request) {
+                context.formToken = .login
+            }
+            if current != nil, context.formToken != .session, request.uri.path != pages.paths.login {
+                return pages.error(title: "This page expired", message: "The form does not belong to your current session.",
+                                   hint: "Go back, reload the page and try again.", status: .forbidden)
             }
         }
         context.signedIn = current

@@ -37,6 +37,8 @@ struct LoginController {
     let clients: any ClientStore
     let limits: LoginLimits
     let events: SecurityLog
+    /// One `login.throttled` line per address and minute.
+    let throttleLog = RateLimiter(limit: 1, windowSeconds: 60)
     let clock: UnixClock
 
     var paths: PagePaths { login.pages.paths }
@@ -47,7 +49,7 @@ struct LoginController {
             return login.page(request, returnTo: returnTo, clientName: try await clientName(returnTo))
         }
         router.post(RouterPath(paths.login)) { request, context in
-            try await signIn(request, form: try context.requireForm(), address: context.clientIP)
+            try await signIn(request, form: try context.requireForm(), formToken: context.formToken, address: context.clientIP)
         }
         router.post(RouterPath(paths.logout)) { request, _ in
             // SessionMiddleware refused a signed-in browser's form without its token; signing out without a
@@ -56,10 +58,11 @@ struct LoginController {
         }
     }
 
-    func signIn(_ request: Request, form: FormParameters, address: String) async throws -> Response {
+    func signIn(_ request: Request, form: FormParameters, formToken: FormToken?, address: String) async throws -> Response {
         let returnTo = safeReturn(form["return_to"])
         let clientName = try await clientName(returnTo)
-        guard sessions.checkLoginCSRF(form["csrf_token"], request: request) else {
+        // Login CSRF would sign a victim into the attacker's account: the form must be this browser's sign-in form.
+        guard formToken == .login else {
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "The sign-in form expired. Please try again.", status: .forbidden)
         }
@@ -72,7 +75,10 @@ struct LoginController {
         let delay: Int
         switch limits.admit(account: account, address: address, now: time) {
         case .refuse(let wait):
-            events.record(.loginThrottled(address: address, retryAfter: wait))
+            // Refusals cost the attacker nothing: log the first per address and minute, not every one.
+            if throttleLog.check(address, now: time) == nil {
+                events.record(.loginThrottled(address: address, retryAfter: wait))
+            }
             let minutes = max(1, (wait + 59) / 60)
             let when = wait < 60 ? "\(wait) second\(wait == 1 ? "" : "s")" : "\(minutes) minute\(minutes == 1 ? "" : "s")"
             return login.page(request, returnTo: returnTo, clientName: clientName,

@@ -12,6 +12,8 @@ struct AuthorizationCodeService: Sendable {
     let issuer: AccessTokenIssuer
     let refreshLifetimes: RefreshTokenService.Lifetimes
     let events: SecurityLog
+    /// One `oauth.code.replayed` line per code (a day's window; bounded memory).
+    let replayLog = RateLimiter(limit: 1, windowSeconds: 86400)
     let clock: UnixClock
 
     func exchange(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
@@ -23,8 +25,12 @@ struct AuthorizationCodeService: Sendable {
         case .notFound, .expired:
             throw AuthorizationCodeGrant.invalidCode
         case .replayed(let record):
+            // Logged first, so a failing revocation still leaves a trace; once per code and instance, so presenting
+            // one spent code in a loop cannot flood the log (every presentation still revokes).
+            if replayLog.check(codeHash, now: time) == nil {
+                events.record(.codeReplayed(clientID: client.clientID, userID: record.userID))
+            }
             try await revokeIssued(record, now: time)
-            events.record(.codeReplayed(clientID: client.clientID, userID: record.userID))
             throw AuthorizationCodeGrant.replayed
         case .redeemed(let record):
             let audience = try AuthorizationCodeGrant.check(

@@ -22,8 +22,10 @@ struct RefreshTokenService: Sendable {
         var grace: Int64
     }
 
-    func refresh(_ request: RefreshTokenGrant.Request, client: RegisteredClient) async throws -> TokenResponse {
+    func refresh(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+        // The grant first, as before the request is read: an unregistered client learns nothing about its form.
         try TokenEndpointGrant.refreshToken.requireRegistered(client)
+        let request = try RefreshTokenGrant.Request(form: form)
         let time = clock.now()
         let newToken = RandomToken.generate(bytes: 32)
         let newHash = hasher.hash(newToken)

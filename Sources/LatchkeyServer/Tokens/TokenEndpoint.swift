@@ -14,7 +14,7 @@ struct TokenEndpoint: Sendable {
         case .authorizationCode:
             return try await authorizationCode.exchange(form, client: client)
         case .refreshToken:
-            return try await refreshToken.refresh(try RefreshTokenGrant.Request(form: form), client: client)
+            return try await refreshToken.refresh(form, client: client)
         case .clientCredentials:
             let decision = try clientCredentials.decide(client: client, scope: form["scope"], resource: form.all("resource"))
             return try issuer.issue(subject: client.clientID, client: client, scopes: decision.scopes, audience: decision.audience, authTime: nil)
