@@ -35,6 +35,8 @@ let package = Package(
         // Already under Hummingbird; named for NIOHTTPTypes' request and response parts in the connection-deadline handler.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The one outbound HTTP client (LatchkeyEgress): redirects off, timeouts, the address it connects to pinned.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The official MCP SDK: the demo server's Streamable HTTP transport, and a real OAuth client in the tests.
@@ -69,6 +71,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Schema")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LatchkeyEgress",
+            dependencies: [
+                "LatchkeyCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -168,6 +181,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/LatchkeyTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LatchkeyEgressTests",
+            dependencies: [
+                "LatchkeyEgress",
+                "LatchkeyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
