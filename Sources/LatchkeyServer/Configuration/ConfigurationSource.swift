@@ -33,7 +33,7 @@ public struct ConfigurationSource: Sendable {
             case .string(let string): text = string
             case .bool(let flag): text = flag ? "true" : "false"
             case .number(let number) where number == number.rounded(): text = String(Int(number))
-            case .array where key == "resources":
+            case .array where key == "resources" || key == "providers":
                 // A list of objects, kept as JSON text like LATCHKEY_RESOURCES.
                 text = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
             case .array(let items) where items.allSatisfy({ if case .string = $0 { true } else { false } }):

@@ -15,6 +15,7 @@ public struct LatchkeyConfiguration: Sendable {
         "login-failures-per-account", "login-failures-per-address", "client-cache-ttl",
         "login-account-delay-max", "idle-timeout", "header-timeout", "body-timeout", "max-connections",
         "registration-allow-client-credentials", "introspection-clients",
+        "providers", "egress-allowed-networks", "egress-allow-loopback",
     ]
 
     public var issuer: Issuer
@@ -57,6 +58,10 @@ public struct LatchkeyConfiguration: Sendable {
     public var connections: ConnectionSettings
     /// Confidential clients that may introspect any token although no resource names them (RFC 7662 §4).
     public var introspectionClients: [String]
+    /// Where the server may call out (the vault's upstreams): `egress-allowed-networks`, `egress-allow-loopback`.
+    public var egress: EgressAddressPolicy
+    /// The upstream services users connect to the vault (`providers`).
+    public var providers: [UpstreamProvider]
 
     public struct ConnectionSettings: Sendable, Equatable {
         /// Seconds a keep-alive connection may wait for its next request.
@@ -179,6 +184,23 @@ public struct LatchkeyConfiguration: Sendable {
             maxConnections: try int("max-connections", 0, range: 0...1_000_000)
         )
         self.introspectionClients = list("introspection-clients") ?? []
+        var allowedNetworks: [IPNetwork] = []
+        for text in list("egress-allowed-networks") ?? [] {
+            guard let network = IPNetwork(text) else {
+                throw ConfigurationError("egress-allowed-networks (from \(origin("egress-allowed-networks"))): '\(text)' is not a CIDR block like 10.20.0.0/16 or fd00:1::/64")
+            }
+            allowedNetworks.append(network)
+        }
+        let allowsLoopback = try bool("egress-allow-loopback")
+        if allowsLoopback, production {
+            throw ConfigurationError("egress-allow-loopback is for development and tests only; it is refused in production")
+        }
+        self.egress = EgressAddressPolicy(allowedNetworks: allowedNetworks, allowsLoopback: allowsLoopback)
+        do {
+            self.providers = try values["providers"].map { try ProviderSettings.parse($0, allowsHTTP: allowsLoopback) } ?? []
+        } catch let error as ProviderError {
+            throw ConfigurationError("providers (from \(origin("providers"))): \(error.description)")
+        }
         let levelName = values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
