@@ -16,12 +16,19 @@ public struct LatchkeyRuntime: Sendable {
     public let refreshTokens: any RefreshTokenStore
     public let sessions: any SessionStore
     public let consents: any ConsentStore
+    /// The vault's rows (sealed upstream tokens).
+    public let upstreamCredentials: any UpstreamCredentialStore
+    /// Seals and opens vault values: AES-256-GCM under the upstream purpose key.
+    let upstreamSealer: Sealer
     public let passwords: PasswordHasher
     public let signingKeys: SigningKeys
     public let hasher: SecretHasher
     public let logger: Logger
     /// The one clock every service and controller reads.
     public let clock: UnixClock
+
+    /// The credential vault over this runtime's store and key.
+    var vault: Vault { Vault(store: upstreamCredentials, sealer: upstreamSealer, logger: logger, clock: clock) }
 
     /// Where security events go (`SecurityLog`).
     public var events: SecurityLog { SecurityLog(logger: logger) }
@@ -49,6 +56,8 @@ public struct LatchkeyRuntime: Sendable {
                 refreshTokens: SQLRefreshTokenStore(database: database),
                 sessions: SQLSessionStore(database: database),
                 consents: SQLConsentStore(database: database),
+                upstreamCredentials: SQLUpstreamCredentialStore(database: database),
+                upstreamSealer: Sealer(masterKey: masterKey, purpose: .upstream),
                 passwords: PasswordHasher(),
                 signingKeys: signingKeys,
                 hasher: SecretHasher(masterKey: masterKey),

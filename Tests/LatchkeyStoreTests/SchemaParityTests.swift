@@ -30,6 +30,10 @@ struct SchemaParityTests {
         "consents": [
             "user_id", "client_id", "audience_key", "audience", "scope", "created_at", "updated_at", "offline_access", "redirect_targets",
         ],
+        "upstream_credentials": [
+            "user_id", "provider_id", "access_token", "refresh_token", "token_type", "scope", "account", "access_token_expires_at",
+            "connected_at", "refreshed_at", "status", "last_error",
+        ],
     ]
 
     @Test("a migrated database has exactly the tables and columns the migrations declare", arguments: TestEngine.available)

@@ -1,0 +1,57 @@
+/// A user's connection to an upstream provider as the vault stores it: the tokens only sealed (`VaultField`), never
+/// in the clear.
+public struct StoredUpstreamCredential: Sendable, Equatable {
+    public enum Status: String, Sendable, Equatable {
+        case connected
+        /// The upstream refused the refresh token, or a sealed value no longer opens: the user must connect again.
+        case needsReauth = "needs_reauth"
+    }
+
+    public var userID: String
+    public var providerID: String
+    /// Sealed; `nil` when only a refresh token was deposited.
+    public var accessToken: String?
+    /// Sealed.
+    public var refreshToken: String?
+    public var tokenType: String
+    public var scopes: [String]
+    /// A label from the upstream ("@octocat"), shown to the user; not a secret.
+    public var account: String?
+    public var accessTokenExpiresAt: Int64?
+    public var connectedAt: Int64
+    public var refreshedAt: Int64?
+    public var status: Status
+    /// An RFC 6749 error code from the upstream, never its free text.
+    public var lastError: String?
+
+    public init(
+        userID: String, providerID: String, accessToken: String?, refreshToken: String?, tokenType: String, scopes: [String],
+        account: String?, accessTokenExpiresAt: Int64?, connectedAt: Int64, refreshedAt: Int64? = nil, status: Status = .connected,
+        lastError: String? = nil
+    ) {
+        self.userID = userID
+        self.providerID = providerID
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.tokenType = tokenType
+        self.scopes = scopes
+        self.account = account
+        self.accessTokenExpiresAt = accessTokenExpiresAt
+        self.connectedAt = connectedAt
+        self.refreshedAt = refreshedAt
+        self.status = status
+        self.lastError = lastError
+    }
+}
+
+/// Which token a sealed value is, and the associated data that binds it to its row and field.
+public enum VaultField: String, Sendable, CaseIterable {
+    case accessToken = "access_token"
+    case refreshToken = "refresh_token"
+
+    /// `latchkey-vault/v1|<len>:<user>|<len>:<provider>|<field>`: each id length-prefixed, so no choice of ids (one
+    /// holding `|` or `:`) can produce another row's associated data.
+    public func associatedData(userID: String, providerID: String) -> String {
+        "latchkey-vault/v1|\(userID.utf8.count):\(userID)|\(providerID.utf8.count):\(providerID)|\(rawValue)"
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import LatchkeyCore
+import LatchkeyCrypto
+import Logging
+
+/// Each user's upstream tokens, sealed at rest (DESIGN §4): AES-256-GCM under the upstream purpose key, associated
+/// data = user | provider | field (`VaultField`), the key version inside the sealed value. The only place tokens
+/// are sealed or opened; pages, the JSON API and (next) token exchange go through it.
+struct Vault: Sendable {
+    let store: any UpstreamCredentialStore
+    let sealer: Sealer
+    let logger: Logger
+    let clock: UnixClock
+
+    /// Tokens as an upstream (or a deposit) handed them over.
+    struct Tokens: Sendable {
+        var accessToken: String?
+        var refreshToken: String?
+        var tokenType: String
+        var scopes: [String]
+        /// Seconds the access token lives, from now.
+        var expiresIn: Int64?
+    }
+
+    /// A connection with its tokens opened, for the code that uses them (refresh, token exchange).
+    struct Credential: Sendable {
+        var stored: StoredUpstreamCredential
+        var accessToken: String?
+        var refreshToken: String?
+    }
+
+    /// Stores (or replaces) the user's connection to `providerID`.
+    func connect(userID: String, providerID: String, tokens: Tokens, account: String?) async throws -> StoredUpstreamCredential {
+        let time = clock.now()
+        let credential = StoredUpstreamCredential(
+            userID: userID, providerID: providerID,
+            accessToken: try tokens.accessToken.map { try seal($0, .accessToken, userID: userID, providerID: providerID) },
+            refreshToken: try tokens.refreshToken.map { try seal($0, .refreshToken, userID: userID, providerID: providerID) },
+            tokenType: tokens.tokenType, scopes: tokens.scopes, account: account,
+            accessTokenExpiresAt: tokens.expiresIn.map { time + $0 }, connectedAt: time
+        )
+        try await store.put(credential)
+        return credential
+    }
+
+    /// The connection with its tokens opened; `nil` when the user has not connected the provider. A value that does
+    /// not open (an unknown key version, a row moved between users, providers or fields) makes the connection
+    /// `needs_reauth` — logged, never a crash and never a server error for the user.
+    func credential(for userID: String, providerID: String) async throws -> Credential? {
+        guard var stored = try await store.credential(userID: userID, providerID: providerID) else { return nil }
+        do {
+            let access = try stored.accessToken.map { try open($0, .accessToken, userID: userID, providerID: providerID) }
+            let refresh = try stored.refreshToken.map { try open($0, .refreshToken, userID: userID, providerID: providerID) }
+            return Credential(stored: stored, accessToken: access, refreshToken: refresh)
+        } catch let error as SealerError {
+            logger.warning("a vault value did not open; the connection needs the user to connect again", metadata: [
+                "provider": "\(providerID)", "user_id": "\(userID)", "reason": "\(error)",
+            ])
+            stored.status = .needsReauth
+            stored.accessToken = nil
+            stored.refreshToken = nil
+            try await store.put(stored)
+            return Credential(stored: stored, accessToken: nil, refreshToken: nil)
+        }
+    }
+
+    func seal(_ token: String, _ field: VaultField, userID: String, providerID: String) throws -> String {
+        try sealer.seal(Data(token.utf8), aad: field.associatedData(userID: userID, providerID: providerID))
+    }
+
+    func open(_ sealed: String, _ field: VaultField, userID: String, providerID: String) throws -> String {
+        let data = try sealer.open(sealed, aad: field.associatedData(userID: userID, providerID: providerID))
+        guard let token = String(data: data, encoding: .utf8) else { throw SealerError.malformed }
+        return token
+    }
+}
