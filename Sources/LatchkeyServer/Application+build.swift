@@ -48,6 +48,7 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         RegistrationModule(runtime: runtime),
         TokenModule(runtime: runtime),
         try await BrowserModule(runtime: runtime),
+        VaultModule(runtime: runtime),
         HealthModule(runtime: runtime),
     ]
     let router = Router(context: LatchkeyRequestContext.self)

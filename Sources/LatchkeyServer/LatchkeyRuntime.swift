@@ -27,6 +27,17 @@ public struct LatchkeyRuntime: Sendable {
     /// The one clock every service and controller reads.
     public let clock: UnixClock
 
+    /// Browser sessions as every page and the credentials API read them.
+    var browserSessions: BrowserSessions {
+        BrowserSessions(
+            store: sessions, users: users, hasher: hasher,
+            policy: SessionPolicy(
+                idleLifetime: Int64(configuration.sessionIdleLifetime), absoluteLifetime: Int64(configuration.sessionAbsoluteLifetime)
+            ),
+            secureCookies: configuration.issuer.isHTTPS, clock: clock
+        )
+    }
+
     /// The credential vault over this runtime's store and key.
     var vault: Vault { Vault(store: upstreamCredentials, sealer: upstreamSealer, logger: logger, clock: clock) }
 

@@ -29,10 +29,13 @@ public final class TestBrowser: @unchecked Sendable {
         return try await send(uri, method: .post, body: body)
     }
 
-    public func send(_ uri: String, method: HTTPRequest.Method, body: String?) async throws -> TestResponse {
-        var headers: HTTPFields = [:]
+    public func send(
+        _ uri: String, method: HTTPRequest.Method, body: String?, contentType: String = "application/x-www-form-urlencoded",
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = extra
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
-        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if body != nil { headers[.contentType] = contentType }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         lastSetCookies = response.headers[values: .setCookie]
         for header in lastSetCookies {

@@ -39,6 +39,9 @@ public struct Issuer: Sendable, Equatable, CustomStringConvertible {
 
     /// An endpoint URL under the issuer, e.g. `endpoint("/token")`.
     public func endpoint(_ path: String) -> String { url + path }
+
+    /// `scheme://host[:port]`, what a browser sends as `Origin` for this server's pages.
+    public var origin: String { String(url.utf8.dropLast(path.utf8.count)) ?? url }
 }
 
 public struct IssuerError: Error, Sendable, CustomStringConvertible {

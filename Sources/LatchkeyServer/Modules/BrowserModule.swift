@@ -15,11 +15,7 @@ struct BrowserModule: RouteModule {
         let issuer = configuration.issuer
         let clock = runtime.clock
         let pages = try await PageRenderer.load(paths: PagePaths(base: issuer.path))
-        let sessions = BrowserSessions(
-            store: runtime.sessions, users: runtime.users, hasher: runtime.hasher,
-            policy: SessionPolicy(idleLifetime: Int64(configuration.sessionIdleLifetime), absoluteLifetime: Int64(configuration.sessionAbsoluteLifetime)),
-            secureCookies: issuer.isHTTPS, clock: clock
-        )
+        let sessions = runtime.browserSessions
         let loginPages = LoginPages(pages: pages, sessions: sessions)
         let authorization = AuthorizationService(
             clients: runtime.clients,
