@@ -39,6 +39,18 @@ public struct SQLUpstreamCredentialStore: UpstreamCredentialStore {
         }.map(Self.decode)
     }
 
+    public func markNeedsReauth(_ credential: StoredUpstreamCredential) async throws -> Bool {
+        try await database.withSession { db in
+            try await db.raw("""
+                UPDATE upstream_credentials SET status = \(bind: StoredUpstreamCredential.Status.needsReauth.rawValue)
+                WHERE user_id = \(bind: credential.userID) AND provider_id = \(bind: credential.providerID)
+                    AND (access_token = \(bind: credential.accessToken) OR (access_token IS NULL AND \(bind: credential.accessToken) IS NULL))
+                    AND (refresh_token = \(bind: credential.refreshToken) OR (refresh_token IS NULL AND \(bind: credential.refreshToken) IS NULL))
+                RETURNING provider_id
+                """).first() != nil
+        }
+    }
+
     public func delete(userID: String, providerID: String) async throws -> Bool {
         try await database.withSession { db in
             try await db.raw("""

@@ -26,6 +26,9 @@ struct EgressAddressPolicyTests {
         ("2001:db8::1", "a documentation address"),
         ("169.254.169.254", "a cloud metadata address"), ("fd00:ec2::254", "a cloud metadata address"), ("100.100.100.200", "a cloud metadata address"),
         ("::2", "a special-purpose address"), ("198.18.0.1", "a special-purpose address"),
+        ("168.63.129.16", "a cloud metadata address"), ("fd20:ce::254", "a cloud metadata address"),
+        ("::ffff:0:7f00:1", "an IPv6 form of the IPv4 address 127.0.0.1"), ("::FFFF:7F00:1", "an IPv6 form of the IPv4 address 127.0.0.1"),
+        ("169.254.170.2", "a link-local address"),
     ])
     func refused(text: String, reason: String) throws {
         let address = try #require(IPAddress(text), "\(text) parses")
@@ -56,6 +59,14 @@ struct EgressAddressPolicyTests {
         #expect(policy.check(try #require(IPAddress("169.254.169.254"))) == .cloudMetadata)
         #expect(policy.check(try #require(IPAddress("127.0.0.1"))) == .loopback)
         #expect(policy.check(try #require(IPAddress("0.0.0.0"))) == .unspecified)
+        // Cloud credential endpoints stay closed whatever is allowed: ECS (169.254.170.2), EKS Pod Identity (fd00:ec2::23).
+        let cloud = EgressAddressPolicy(allowedNetworks: [try #require(IPNetwork("169.254.0.0/16")), try #require(IPNetwork("fd00::/8"))])
+        #expect(cloud.check(try #require(IPAddress("169.254.170.2"))) == .linkLocal)
+        #expect(cloud.check(try #require(IPAddress("fd00:ec2::23"))) == .cloudMetadata)
+        #expect(cloud.check(try #require(IPAddress("fd00:1::5"))) == nil)
+        #expect(!EgressAddressPolicy.isAcceptableAllowedNetwork(try #require(IPNetwork("0.0.0.0/0"))))
+        #expect(!EgressAddressPolicy.isAcceptableAllowedNetwork(try #require(IPNetwork("::/0"))))
+        #expect(EgressAddressPolicy.isAcceptableAllowedNetwork(try #require(IPNetwork("10.0.0.0/8"))))
         let narrow = EgressAddressPolicy(allowedNetworks: [try #require(IPNetwork("10.1.0.0/16"))])
         #expect(narrow.check(try #require(IPAddress("10.2.0.1"))) == .privateNetwork)
         let dev = EgressAddressPolicy(allowsLoopback: true)
@@ -69,7 +80,7 @@ struct EgressAddressPolicyTests {
 
     @Test("only strict textual forms are addresses: no octal, hex, shortened or overlong forms", arguments: [
         "0177.0.0.1", "0x7f.0.0.1", "127.1", "2130706433", "127.0.0.1.", "256.0.0.1", "1.2.3.04", "1::2::3", "12345::1",
-        "::ffff:127.0.0.256", "1:2:3:4:5:6:7:8:9", "", "[::1", "example.com",
+        "::ffff:127.0.0.256", "1:2:3:4:5:6:7:8:9", "", "[::1", "example.com", "+1::", "::-0", "127.0.0.1%eth0", "::0x1",
     ])
     func malformed(text: String) {
         #expect(IPAddress(text) == nil)

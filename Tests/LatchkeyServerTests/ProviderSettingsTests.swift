@@ -75,6 +75,7 @@ struct ProviderSettingsTests {
         #expect(configuration.egress.allowedNetworks.map(\.description) == ["10.20.0.0/16", "fd00:1:0:0:0:0:0:0/64"])
         #expect(!configuration.egress.allowsLoopback)
         #expect(throws: ConfigurationError.self) { try ConfigurationTests.resolve(["egress-allowed-networks": "10.20.0.0/33"]) }
+        #expect(throws: ConfigurationError.self) { try ConfigurationTests.resolve(["egress-allowed-networks": "0.0.0.0/0"]) }
     }
 }
 
@@ -93,6 +94,10 @@ extension ProviderSettingsTests {
             try ProviderSecrets.load(providers, environment: ["GITHUB_CLIENT_SECRET": "x"], readFile: { _ in nil })
         }
         #expect(unreadable?.description.contains("/run/secrets/corp") == true)
+        let masterKey = try Self.providers(#"[{"id":"x","issuer":"https://idp.example.com","client_id":"c","client_secret_env":"LATCHKEY_MASTER_KEY"}]"#)
+        #expect(throws: ConfigurationError.self) { try ProviderSecrets.load(masterKey, environment: ["LATCHKEY_MASTER_KEY": "k"]) }
+        let huge = ["/run/secrets/corp": Data(repeating: 65, count: 5000)]
+        #expect(throws: ConfigurationError.self) { try ProviderSecrets.load(providers, environment: ["GITHUB_CLIENT_SECRET": "x"], readFile: { huge[$0] }) }
     }
 }
 

@@ -59,7 +59,26 @@ struct VaultTests {
             let opened = try #require(try await vault.credential(for: target.userID, providerID: target.providerID))
             #expect(opened.stored.status == .needsReauth)
             #expect(opened.accessToken == nil && opened.refreshToken == nil)
-            #expect(try await runtime.upstreamCredentials.credential(userID: target.userID, providerID: target.providerID)?.status == .needsReauth)
+            let row = try await runtime.upstreamCredentials.credential(userID: target.userID, providerID: target.providerID)
+            #expect(row?.status == .needsReauth)
+            #expect(row?.refreshToken == target.refreshToken, "the sealed values are kept for a key that comes back")
+        }
+    }
+
+    @Test("a reconnect racing a failed open keeps its fresh tokens")
+    func raceKeepsFreshTokens() async throws {
+        let app = TestApp()
+        defer { app.removeFiles() }
+        try await app.test { _, runtime in
+            let vault = runtime.vault
+            var broken = try await vault.connect(userID: "alice", providerID: "github", tokens: Self.tokens, account: nil)
+            broken.refreshToken = broken.refreshToken?.replacingOccurrences(of: "v1.1.", with: "v1.7.")
+            try await runtime.upstreamCredentials.put(broken)
+            // The reconnect commits between the failed read and its write-back.
+            _ = try await vault.connect(userID: "alice", providerID: "github", tokens: Self.tokens, account: nil)
+            #expect(try await !runtime.upstreamCredentials.markNeedsReauth(broken))
+            let opened = try #require(try await vault.credential(for: "alice", providerID: "github"))
+            #expect(opened.stored.status == .connected && opened.refreshToken == "ghr_refresh-alice")
         }
     }
 }

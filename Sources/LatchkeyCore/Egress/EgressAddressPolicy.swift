@@ -64,15 +64,27 @@ public struct EgressAddressPolicy: Sendable, Equatable {
             return allowsLoopback ? nil : refusal
         case .embeddedIPv4(let v4) where Self.classify(v4) == .loopback && allowsLoopback:
             return nil
-        case .privateNetwork, .sharedAddressSpace, .linkLocal, .documentation:
-            // The operator's allowed networks may open these, never metadata, loopback or the unspecified address.
+        case .privateNetwork, .sharedAddressSpace, .documentation:
+            // The operator's allowed networks may open these; never link-local (where the cloud credential endpoints
+            // live: 169.254.170.2 for ECS, fd00:ec2::23 for EKS), metadata, loopback or the unspecified address.
+            if Self.cloudLinkLocal.contains(where: { $0.contains(address) }) { return .cloudMetadata }
             return allowedNetworks.contains { $0.contains(address) } ? nil : refusal
         default:
             return refusal
         }
     }
 
-    static let metadata: [IPNetwork] = ["169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32"].compactMap(IPNetwork.init)
+    static let metadata: [IPNetwork] = [
+        "169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32", "168.63.129.16/32", "fd20:ce::254/128",
+    ].compactMap(IPNetwork.init)
+    /// AWS's IPv6 range for instance services (metadata, EKS Pod Identity): never opened by an allowed network.
+    static let cloudLinkLocal: [IPNetwork] = ["fd00:ec2::/32"].compactMap(IPNetwork.init)
+
+    /// An allowed network must be a deliberate range: at least /8 for IPv4 and /16 for IPv6 (`0.0.0.0/0` would
+    /// switch the policy off).
+    public static func isAcceptableAllowedNetwork(_ network: IPNetwork) -> Bool {
+        network.prefixLength >= (network.address.isIPv4 ? 8 : 16)
+    }
 
     static let ipv4: [(IPNetwork, Refusal)] = [
         ("0.0.0.0/8", .unspecified), ("10.0.0.0/8", .privateNetwork), ("100.64.0.0/10", .sharedAddressSpace),
@@ -99,6 +111,10 @@ public struct EgressAddressPolicy: Sendable, Equatable {
         // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible, deprecated) reach the IPv4 host itself.
         if bytes[0..<10].allSatisfy({ $0 == 0 }), (bytes[10] == 0xFF && bytes[11] == 0xFF) || (bytes[10] == 0 && bytes[11] == 0),
            !(bytes[0..<15].allSatisfy { $0 == 0 }) {
+            return .embeddedIPv4(address.lastIPv4)
+        }
+        // ::ffff:0:a.b.c.d (SIIT, RFC 6145 "IPv4-translated") also reaches an IPv4 host.
+        if bytes[0..<8].allSatisfy({ $0 == 0 }), bytes[8] == 0xFF, bytes[9] == 0xFF, bytes[10] == 0, bytes[11] == 0 {
             return .embeddedIPv4(address.lastIPv4)
         }
         // NAT64 (RFC 6052 64:ff9b::/96, RFC 8215 64:ff9b:1::/48): the gateway connects to the embedded IPv4.

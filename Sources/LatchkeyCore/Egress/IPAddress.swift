@@ -17,7 +17,11 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: some StringProtocol) {
         var text = Substring(text)
         if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
-        if let zone = text.firstIndex(of: "%") { text = text[..<zone] }
+        if let zone = text.firstIndex(of: "%") {
+            // A zone belongs to an IPv6 address only.
+            guard text[..<zone].unicodeScalars.contains(":") else { return nil }
+            text = text[..<zone]
+        }
         if let v4 = Self.parseIPv4(text) {
             self.bytes = v4
         } else if let v6 = Self.parseIPv6(text) {
@@ -54,7 +58,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
                     guard let v4 = parseIPv4(piece) else { return nil }
                     bytes += v4
                 } else {
-                    guard (1...4).contains(piece.utf8.count), let value = UInt16(piece, radix: 16) else { return nil }
+                    guard (1...4).contains(piece.utf8.count), piece.unicodeScalars.allSatisfy(\.properties.isASCIIHexDigit),
+                          let value = UInt16(piece, radix: 16)
+                    else { return nil }
                     bytes += [UInt8(value >> 8), UInt8(value & 0xFF)]
                 }
             }

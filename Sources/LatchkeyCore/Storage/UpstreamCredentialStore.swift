@@ -4,6 +4,10 @@ public protocol UpstreamCredentialStore: Sendable {
     func put(_ credential: StoredUpstreamCredential) async throws
     func credential(userID: String, providerID: String) async throws -> StoredUpstreamCredential?
     func list(userID: String) async throws -> [StoredUpstreamCredential]
+    /// Marks the connection `needs_reauth` only if it still holds exactly these sealed values: a connection written
+    /// meanwhile (a reconnect, a refresh) is left alone. The sealed values are kept, so a key that comes back opens
+    /// them again. `false` when the row changed or is gone.
+    func markNeedsReauth(_ credential: StoredUpstreamCredential) async throws -> Bool
     /// `false` when there was nothing to delete.
     func delete(userID: String, providerID: String) async throws -> Bool
 }

@@ -186,8 +186,8 @@ public struct LatchkeyConfiguration: Sendable {
         self.introspectionClients = list("introspection-clients") ?? []
         var allowedNetworks: [IPNetwork] = []
         for text in list("egress-allowed-networks") ?? [] {
-            guard let network = IPNetwork(text) else {
-                throw ConfigurationError("egress-allowed-networks (from \(origin("egress-allowed-networks"))): '\(text)' is not a CIDR block like 10.20.0.0/16 or fd00:1::/64")
+            guard let network = IPNetwork(text), EgressAddressPolicy.isAcceptableAllowedNetwork(network) else {
+                throw ConfigurationError("egress-allowed-networks (from \(origin("egress-allowed-networks"))): '\(text)' is not a CIDR block of at least /8 (IPv4) or /16 (IPv6), like 10.20.0.0/16 or fd00:1::/64")
             }
             allowedNetworks.append(network)
         }

@@ -19,6 +19,10 @@ struct ProviderSecrets: Sendable {
             case .none:
                 continue
             case .environment(let name):
+                // Latchkey's own settings (the master key among them) are never sent to an upstream as a secret.
+                guard !name.uppercased().hasPrefix("LATCHKEY_") else {
+                    throw ConfigurationError("provider '\(provider.id)': client_secret_env may not name a LATCHKEY_ variable (\(name))")
+                }
                 guard let value = environment[name], !value.isEmpty else {
                     throw ConfigurationError(
                         "provider '\(provider.id)': the environment variable \(name) (its client_secret_env) is not set; set it to the client secret Latchkey has at \(provider.name)"
@@ -26,8 +30,8 @@ struct ProviderSecrets: Sendable {
                 }
                 secrets[provider.id] = value
             case .file(let path):
-                guard let data = readFile(path), let text = String(data: data, encoding: .utf8) else {
-                    throw ConfigurationError("provider '\(provider.id)': cannot read its client_secret_file \(path)")
+                guard let data = readFile(path), data.count <= 4096, let text = String(data: data, encoding: .utf8) else {
+                    throw ConfigurationError("provider '\(provider.id)': cannot read its client_secret_file \(path) (at most 4 KiB of UTF-8)")
                 }
                 // A trailing newline is how editors and `echo` end files; it is never part of a secret.
                 let value = text.trimmingCharacters(in: .newlines)

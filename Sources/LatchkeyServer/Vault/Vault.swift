@@ -56,10 +56,10 @@ struct Vault: Sendable {
             logger.warning("a vault value did not open; the connection needs the user to connect again", metadata: [
                 "provider": "\(providerID)", "user_id": "\(userID)", "reason": "\(error)",
             ])
+            // Only the status changes, and only if nothing was written meanwhile: a reconnect racing this read keeps
+            // its fresh tokens, and the sealed values stay for a key that comes back (a rolling deploy, a restored file).
+            _ = try await store.markNeedsReauth(stored)
             stored.status = .needsReauth
-            stored.accessToken = nil
-            stored.refreshToken = nil
-            try await store.put(stored)
             return Credential(stored: stored, accessToken: nil, refreshToken: nil)
         }
     }
