@@ -102,7 +102,23 @@ public struct EgressClient: Sendable {
         return Target(host: host, address: first)
     }
 
+    /// Sends `request`; the whole call — resolution, connection, answer and body — ends within `deadline`
+    /// (AsyncHTTPClient's own deadline stops at the response head, so a body trickled a byte at a time would not).
     public func send(_ request: Request) async throws -> Response {
+        let limit = configuration.deadline
+        return try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await sendUnbounded(request) }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(limit.nanoseconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else { throw EgressError.timedOut }
+            return response
+        }
+    }
+
+    func sendUnbounded(_ request: Request) async throws -> Response {
         let target = try await target(of: request.url)
         var client = HTTPClient.Configuration(
             redirectConfiguration: .disallow,

@@ -26,11 +26,13 @@ struct EgressClientTests {
         "auth.localhost.example.com": ["93.184.216.34"],
     ])
 
-    static func client(loopback: Bool = false, maxBytes: Int = 1024, readTimeout: TimeAmount = .seconds(5)) -> EgressClient {
+    static func client(
+        loopback: Bool = false, maxBytes: Int = 1024, readTimeout: TimeAmount = .seconds(5), deadline: TimeAmount = .seconds(10)
+    ) -> EgressClient {
         EgressClient(
             configuration: .init(
                 policy: EgressAddressPolicy(allowsLoopback: loopback), connectTimeout: .seconds(2), readTimeout: readTimeout,
-                deadline: .seconds(10), maxResponseBytes: maxBytes
+                deadline: deadline, maxResponseBytes: maxBytes
             ),
             resolver: resolver
         )
@@ -80,6 +82,16 @@ struct EgressClientTests {
             try await Task.sleep(for: .seconds(3))
             return "late"
         }
+        // Headers at once, then a byte every 300 ms: each read is quick, the whole answer is not.
+        router.get("/drip") { _, _ in
+            Response(status: .ok, body: ResponseBody { writer in
+                for _ in 0..<20 {
+                    try await writer.write(ByteBuffer(string: "x"))
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+                try await writer.finish(nil)
+            })
+        }
         router.get("/sink") { _, _ in
             sinkHits.count.withLock { $0 += 1 }
             return "stolen"
@@ -118,6 +130,11 @@ struct EgressClientTests {
             }
             await #expect(throws: EgressError.timedOut) {
                 try await Self.client(loopback: true, readTimeout: .milliseconds(500)).send(.init(url: "http://127.0.0.1:\(port)/slow"))
+            }
+            // Every read is within the read timeout and the 20-byte answer would complete after 6 s: only the
+            // deadline makes this an error.
+            await #expect(throws: EgressError.timedOut) {
+                try await Self.client(loopback: true, readTimeout: .seconds(2), deadline: .seconds(1)).send(.init(url: "http://127.0.0.1:\(port)/drip"))
             }
         }
     }
