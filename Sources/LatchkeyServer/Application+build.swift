@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Configuration keys are listed in `LatchkeyConfiguration.keys` and explained in docs/configuration.md.
 public func buildApplication(runtime: LatchkeyRuntime) async throws -> some ApplicationProtocol {
     let configuration = runtime.configuration
-    // Every provider's secret must be readable now, not at a user's first connect (the vault module keeps them).
+    // Every provider's secret must be readable now, not at a user's first connect (the connect flow will keep them).
     _ = try ProviderSecrets.load(configuration.providers)
     let router = try await buildRouter(runtime: runtime)
     let connections = ConnectionGuard(ServerLimits(configuration.connections, descriptors: DescriptorLimit.current()))

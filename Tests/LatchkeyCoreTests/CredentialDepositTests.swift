@@ -33,6 +33,10 @@ struct CredentialDepositTests {
         (#"{"refresh_token":"r","scope":"bad\"scope"}"#, "scope"),
         (#"{"refresh_token":"r\nX-Injected: 1"}"#, "control characters"),
         (#"{"refresh_token":"r","account":""}"#, "account must not be empty"),
+        (#"{"refresh_token":"r\u00e9"}"#, "control characters"),
+        (#"{"refresh_token":"r","account":"\u202e@alice"}"#, "control characters"),
+        (#"{"refresh_token":"r","account":"a\u0085b"}"#, "control characters"),
+        (#"{"refresh_token":"r","token_type":"DPoP"}"#, "token_type"),
         (#"["refresh_token"]"#, "JSON object"),
         ("null", "JSON object"),
     ])

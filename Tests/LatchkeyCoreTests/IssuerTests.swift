@@ -60,3 +60,16 @@ struct IssuerTests {
         #expect(try Issuer("https://auth.example.com/t1").endpoint("/token") == "https://auth.example.com/t1/token")
     }
 }
+
+extension IssuerTests {
+    @Test("the origin is what a browser sends: lower case, no default port, no path", arguments: [
+        ("https://auth.example.com", "https://auth.example.com"),
+        ("https://auth.example.com/tenant", "https://auth.example.com"),
+        ("https://Auth.Example.com:443/x", "https://auth.example.com"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+    ])
+    func origin(issuer: String, origin: String) throws {
+        #expect(try Issuer(issuer).origin == origin)
+    }
+}

@@ -40,8 +40,18 @@ public struct Issuer: Sendable, Equatable, CustomStringConvertible {
     /// An endpoint URL under the issuer, e.g. `endpoint("/token")`.
     public func endpoint(_ path: String) -> String { url + path }
 
-    /// `scheme://host[:port]`, what a browser sends as `Origin` for this server's pages.
-    public var origin: String { String(url.utf8.dropLast(path.utf8.count)) ?? url }
+    /// `scheme://host[:port]` as a browser serializes it in `Origin` (RFC 6454 §6.1): scheme and host in lower case,
+    /// the default port left out.
+    public var origin: String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), let host = components.host else {
+            return String(url.utf8.dropLast(path.utf8.count)) ?? url
+        }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        let shownHost = bare.unicodeScalars.contains(":") ? "[\(bare.lowercased())]" : bare.lowercased()
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = components.port.map { $0 == defaultPort ? "" : ":\($0)" } ?? ""
+        return "\(scheme)://\(shownHost)\(port)"
+    }
 }
 
 public struct IssuerError: Error, Sendable, CustomStringConvertible {

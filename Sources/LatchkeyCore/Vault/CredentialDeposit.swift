@@ -19,24 +19,27 @@ public struct CredentialDeposit: Sendable, Equatable {
         if let unknown = fields.keys.sorted().first(where: { !Self.members.contains($0) }) {
             throw Self.invalid("unknown member '\(RedirectURIPolicy.excerpt(unknown))'; the members are \(Self.members.sorted().joined(separator: ", "))")
         }
-        func string(_ name: String, max: Int) throws -> String? {
+        /// `token`: RFC 6749 Appendix A `VSCHAR` (printable ASCII). Otherwise printable text without control or
+        /// formatting characters (a right-to-left override could dress up the "connected as" label).
+        func string(_ name: String, max: Int, token: Bool = false) throws -> String? {
             switch fields[name] {
             case nil, .null?: return nil
             case .string(let value)?:
                 guard !value.isEmpty else { throw Self.invalid("\(name) must not be empty") }
                 guard value.utf8.count <= max else { throw Self.invalid("\(name) is longer than \(max) bytes") }
-                guard value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-                    throw Self.invalid("\(name) must not contain control characters")
-                }
+                let printable = token
+                    ? value.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) }
+                    : value.unicodeScalars.allSatisfy { ![.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }
+                guard printable else { throw Self.invalid("\(name) must not contain control characters") }
                 return value
             default: throw Self.invalid("\(name) must be a string")
             }
         }
-        guard let refreshToken = try string("refresh_token", max: Self.maxTokenLength) else {
+        guard let refreshToken = try string("refresh_token", max: Self.maxTokenLength, token: true) else {
             throw Self.invalid("refresh_token is required")
         }
         self.refreshToken = refreshToken
-        self.accessToken = try string("access_token", max: Self.maxTokenLength)
+        self.accessToken = try string("access_token", max: Self.maxTokenLength, token: true)
         switch fields["expires_in"] {
         case nil, .null?:
             self.expiresIn = nil
@@ -58,9 +61,9 @@ public struct CredentialDeposit: Sendable, Equatable {
         let scope = try string("scope", max: Self.maxTokenLength)
         self.scopes = try Scope.parse(scope)
         let tokenType = try string("token_type", max: 64) ?? "Bearer"
-        // RFC 6749 §7.1: a token type the vault can hand on as it is; Bearer (and its case variants) or DPoP.
-        guard ["bearer", "dpop"].contains(tokenType.lowercased()) else { throw Self.invalid("token_type must be Bearer") }
-        self.tokenType = tokenType.lowercased() == "bearer" ? "Bearer" : "DPoP"
+        // RFC 6749 §7.1: only Bearer tokens can be handed on as they are (a DPoP token is useless without its key).
+        guard tokenType.lowercased() == "bearer" else { throw Self.invalid("token_type must be Bearer") }
+        self.tokenType = "Bearer"
         self.account = try string("account", max: Self.maxShortLength)
     }
 
