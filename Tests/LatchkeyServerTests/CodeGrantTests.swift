@@ -129,6 +129,9 @@ struct CodeGrantTests {
             #expect(event.metadata["client_id"] == setup.clientID)
             #expect(event.metadata["user_id"] == "user-1")
             #expect(!event.metadata.values.contains { $0.contains(access) || $0.contains(refresh) })
+            // Presenting the spent code again still fails, but logs nothing new: one line per code.
+            #expect(try await Self.exchange(client, setup).json["error"] as? String == "invalid_grant")
+            #expect(logs.events.filter { $0 == "oauth.code.replayed" }.count == 1)
         }
     }
 
