@@ -85,11 +85,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LatchkeyBroker",
+            dependencies: [
+                "LatchkeyCore",
+                "LatchkeyCrypto",
+                "LatchkeyEgress",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LatchkeyServer",
             dependencies: [
                 "LatchkeyCore",
                 "LatchkeyCrypto",
                 "LatchkeyStore",
+                "LatchkeyBroker",
+                "LatchkeyEgress",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // MaximumAvailableConnections, the connection cap.
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -201,6 +215,7 @@ let package = Package(
             name: "LatchkeyServerTests",
             dependencies: [
                 "LatchkeyServer",
+                "LatchkeyBroker",
                 "LatchkeyTestSupport",
                 "LatchkeyResource",
                 "LatchkeyCore",

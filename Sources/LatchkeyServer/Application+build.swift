@@ -10,8 +10,6 @@ import ServiceLifecycle
 /// Configuration keys are listed in `LatchkeyConfiguration.keys` and explained in docs/configuration.md.
 public func buildApplication(runtime: LatchkeyRuntime) async throws -> some ApplicationProtocol {
     let configuration = runtime.configuration
-    // Every provider's secret must be readable now, not at a user's first connect (the connect flow will keep them).
-    _ = try ProviderSecrets.load(configuration.providers)
     let router = try await buildRouter(runtime: runtime)
     let connections = ConnectionGuard(ServerLimits(configuration.connections, descriptors: DescriptorLimit.current()))
     var app = Application(
@@ -32,6 +30,7 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
     app.addServices(MaintenanceService(
         revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,
+        upstreamFlows: runtime.upstreamFlows,
         sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
         codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
         interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger
@@ -48,7 +47,7 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         RegistrationModule(runtime: runtime),
         TokenModule(runtime: runtime),
         try await BrowserModule(runtime: runtime),
-        VaultModule(runtime: runtime),
+        try await VaultModule(runtime: runtime),
         HealthModule(runtime: runtime),
     ]
     let router = Router(context: LatchkeyRequestContext.self)

@@ -1,3 +1,4 @@
+import LatchkeyBroker
 public import LatchkeyCore
 public import LatchkeyCrypto
 public import LatchkeyStore
@@ -18,6 +19,8 @@ public struct LatchkeyRuntime: Sendable {
     public let consents: any ConsentStore
     /// The vault's rows (sealed upstream tokens).
     public let upstreamCredentials: any UpstreamCredentialStore
+    /// Pending connect flows of the vault.
+    public let upstreamFlows: any UpstreamFlowStore
     /// Seals and opens vault values: AES-256-GCM under the upstream purpose key.
     let upstreamSealer: Sealer
     public let passwords: PasswordHasher
@@ -68,6 +71,7 @@ public struct LatchkeyRuntime: Sendable {
                 sessions: SQLSessionStore(database: database),
                 consents: SQLConsentStore(database: database),
                 upstreamCredentials: SQLUpstreamCredentialStore(database: database),
+                upstreamFlows: SQLUpstreamFlowStore(database: database),
                 upstreamSealer: Sealer(masterKey: masterKey, purpose: .upstream),
                 passwords: PasswordHasher(),
                 signingKeys: signingKeys,

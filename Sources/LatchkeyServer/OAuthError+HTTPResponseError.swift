@@ -16,6 +16,10 @@ extension OAuthError: HTTPResponseError {
                 ? #"Basic realm="latchkey""#
                 : #"Bearer error="\#(code.rawValue)", error_description="\#(Self.quoted(description))""#
         }
+        if httpStatus == 403, code == .insufficientScope {
+            // RFC 6750 §3: a bearer token without the scope the request needs.
+            headers[.wwwAuthenticate] = #"Bearer error="insufficient_scope", error_description="\#(Self.quoted(description))""#
+        }
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
     }

@@ -101,7 +101,7 @@ struct BrowserRulesTests {
         #expect(Consent.redirectTarget(of: uri) == target)
     }
 
-    @Test("login returns only to this server's authorize request or account page", arguments: [
+    @Test("login returns only to this server's authorize request, account, connections or connect page", arguments: [
         ("/auth/authorize?client_id=x", "/auth/authorize?client_id=x"),
         ("/auth/account", "/auth/account"),
         ("https://evil.example/", "/auth/account"),
@@ -110,14 +110,22 @@ struct BrowserRulesTests {
         ("/auth/authorize/../x", "/auth/account"),
         ("/auth/account?x", "/auth/account"),
         ("/auth/authorize?x\r\nSet-Cookie: a=b", "/auth/account"),
+        ("/auth/connections", "/auth/connections"),
+        ("/auth/connections/github/connect", "/auth/connections/github/connect"),
+        ("/auth/connections/../x/connect", "/auth/account"),
+        ("/auth/connections/a/b/connect", "/auth/account"),
+        ("/auth/connections//connect", "/auth/account"),
+        ("/auth/connections/GitHub/connect", "/auth/account"),
+        ("/auth/connections/github/connect?x=1", "/auth/account"),
+        ("/auth/connections/callback", "/auth/account"),
     ])
     func loginReturn(candidate: String, expected: String) {
-        #expect(LoginReturn(authorizePath: "/auth/authorize", accountPath: "/auth/account").target(candidate) == expected)
+        #expect(LoginReturn(authorizePath: "/auth/authorize", accountPath: "/auth/account", connectionsPath: "/auth/connections").target(candidate) == expected)
     }
 
     @Test("no return_to goes to the account page")
     func loginReturnMissing() {
-        #expect(LoginReturn(authorizePath: "/authorize", accountPath: "/account").target(nil) == "/account")
+        #expect(LoginReturn(authorizePath: "/authorize", accountPath: "/account", connectionsPath: "/connections").target(nil) == "/account")
     }
 
     @Test("a registration change ends approvals when it changes where codes go or what they yield, not otherwise")

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import LatchkeyCore
+@testable import LatchkeyBroker
 @testable import LatchkeyServer
 import LatchkeyTestSupport
 import Testing

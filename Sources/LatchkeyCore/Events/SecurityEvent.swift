@@ -20,6 +20,18 @@ public enum SecurityEvent: Sendable, Equatable {
     case signingKeyRotated(keyID: String)
     case userDisabled(username: String)
     case userEnabled(username: String)
+    /// A user connected an upstream provider to the vault (or replaced the connection, by callback or deposit).
+    case upstreamConnected(userID: String, providerID: String)
+    /// A user disconnected a provider; `revoked` says whether the upstream confirmed the revocation.
+    case upstreamDisconnected(userID: String, providerID: String, revoked: Bool)
+    /// A connect callback stored nothing: denied at the upstream, a stale or unknown state, an upstream failure.
+    /// `reason` is an RFC 6749 code or Latchkey's own word, never upstream text.
+    case upstreamConnectFailed(userID: String?, providerID: String?, reason: String)
+    /// A connect flow came back in another browser or for another user than the one who started it: a link
+    /// forwarded, or someone trying to attach their upstream account to a victim (or the reverse).
+    case upstreamFlowMisused(startedBy: String, completedBy: String?, providerID: String)
+    /// The upstream did not confirm revoking a disconnected provider's token (the local row is gone regardless).
+    case upstreamRevocationFailed(userID: String, providerID: String, reason: String)
 
     /// Who changed the registry.
     public enum ClientChangeSource: String, Sendable, Equatable {
@@ -50,14 +62,19 @@ public enum SecurityEvent: Sendable, Equatable {
         case .signingKeyRotated: "key.rotated"
         case .userDisabled: "user.disabled"
         case .userEnabled: "user.enabled"
+        case .upstreamConnected: "vault.connected"
+        case .upstreamDisconnected: "vault.disconnected"
+        case .upstreamConnectFailed: "vault.connect_failed"
+        case .upstreamFlowMisused: "vault.flow_misused"
+        case .upstreamRevocationFailed: "vault.revocation_failed"
         }
     }
 
     public var severity: Severity {
         switch self {
-        case .codeReplayed, .refreshTokenReused, .loginThrottled: .warning
+        case .codeReplayed, .refreshTokenReused, .loginThrottled, .upstreamFlowMisused, .upstreamRevocationFailed: .warning
         case .refreshGraceDuplicate, .loginFailed, .clientRegistered, .clientUpdated, .clientDeleted, .signingKeyRotated,
-             .userDisabled, .userEnabled: .notice
+             .userDisabled, .userEnabled, .upstreamConnected, .upstreamDisconnected, .upstreamConnectFailed: .notice
         }
     }
 
@@ -89,6 +106,16 @@ public enum SecurityEvent: Sendable, Equatable {
             ["kid": keyID]
         case .userDisabled(let username), .userEnabled(let username):
             ["username": username]
+        case .upstreamConnected(let userID, let providerID):
+            ["user_id": userID, "provider": providerID]
+        case .upstreamDisconnected(let userID, let providerID, let revoked):
+            ["user_id": userID, "provider": providerID, "revoked": String(revoked)]
+        case .upstreamConnectFailed(let userID, let providerID, let reason):
+            ["user_id": userID ?? "(none)", "provider": providerID ?? "(unknown)", "reason": reason]
+        case .upstreamFlowMisused(let startedBy, let completedBy, let providerID):
+            ["started_by": startedBy, "completed_by": completedBy ?? "(not signed in)", "provider": providerID]
+        case .upstreamRevocationFailed(let userID, let providerID, let reason):
+            ["user_id": userID, "provider": providerID, "reason": reason]
         }
     }
 }

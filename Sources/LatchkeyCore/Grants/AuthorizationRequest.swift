@@ -122,13 +122,12 @@ public struct AuthorizationRequestValidator: Sendable {
     /// the union of scopes) without re-registering. A ceiling would make every step-up fail with `invalid_scope`.
     /// Without a user (`client_credentials`) the registered `scope` is the ceiling.
     func grantedScopes(_ scope: String?, client: RegisteredClient, audience: [String]) throws -> [String] {
-        let resourceScopes = resources.scopes(for: audience)
-        let offered = { (scopes: [String]) in scopes.filter { $0 == "offline_access" || (resourceScopes?.contains($0) ?? true) } }
+        let offered = { (scopes: [String]) in scopes.filter { $0 == "offline_access" || resources.offers($0, for: audience) } }
         let requested = try Scope.parse(scope)
         guard !requested.isEmpty else {
             return offered(Scope.allowed(for: client, supported: supportedScopes)).filter { $0 != "offline_access" }
         }
-        if let resourceScopes, let other = requested.first(where: { $0 != "offline_access" && !resourceScopes.contains($0) }),
+        if let other = requested.first(where: { $0 != "offline_access" && !resources.offers($0, for: audience) }),
            supportedScopes.contains(other) {
             throw OAuthError(.invalidScope, "scope '\(RedirectURIPolicy.excerpt(other))' is not offered by the requested resource")
         }

@@ -20,10 +20,13 @@ public struct ClientCredentialsGrant: Sendable {
             throw OAuthError(.unauthorizedClient, "This client is not registered for the client_credentials grant")
         }
         let audience = try resources.audience(for: resource)
+        // Latchkey's own APIs act for a user; a client's token for itself has none.
+        if let builtIn = audience.first(where: resources.builtIn.contains) {
+            throw OAuthError(.invalidTarget, "\(builtIn) accepts only tokens of a user, not client_credentials")
+        }
         // A token carries only scopes the client may hold, the server still supports, and its audience understands.
-        let resourceScopes = resources.scopes(for: audience)
         let allowed = Scope.allowed(for: client, supported: supportedScopes)
-            .filter { $0 != "offline_access" && (resourceScopes?.contains($0) ?? true) }
+            .filter { $0 != "offline_access" && resources.offers($0, for: audience) }
         let requested = try Scope.parse(scope)
         // §3.3: with no scope requested, the server uses a default — everything the client may hold.
         let scopes = requested.isEmpty ? allowed : try Scope.require(requested, within: allowed)

@@ -19,13 +19,21 @@ public struct ProtectedResource: Sendable, Equatable, Codable {
 
 /// The resources a token may name, and the audience a request without `resource` gets.
 public struct ResourceRegistry: Sendable, Equatable {
+    /// The configured resources, then the built-in ones.
     public let resources: [ProtectedResource]
     /// The audience when a request names no resource: the configured default resource, or the issuer
     /// itself when no resource is configured.
     public let defaultAudience: String
+    /// Latchkey's own APIs (the credentials API): never a default, their scopes offered for them alone, and only to
+    /// tokens of a user.
+    public let builtIn: Set<String>
+    /// The built-in resources' scopes: never granted for any other audience.
+    public let reservedScopes: Set<String>
 
-    public init(resources: [ProtectedResource], defaultResource: String?, issuer: Issuer) throws {
-        self.resources = resources
+    public init(resources: [ProtectedResource], defaultResource: String?, issuer: Issuer, builtIn: [ProtectedResource] = []) throws {
+        self.resources = resources + builtIn
+        self.builtIn = Set(builtIn.map(\.uri))
+        self.reservedScopes = Set(builtIn.flatMap(\.scopes))
         if let defaultResource {
             let normalized = try ResourceIndicator(defaultResource).uri
             guard resources.contains(where: { $0.uri == normalized }) else {
@@ -37,12 +45,12 @@ public struct ResourceRegistry: Sendable, Equatable {
         }
     }
 
-    /// The scopes a token for `audience` may carry: those of every configured resource in it, or `nil` when the
-    /// audience is the issuer itself (no resource configured), which limits nothing.
-    public func scopes(for audience: [String]) -> [String]? {
+    /// Whether a token for `audience` may carry `scope`: every configured resource in the audience must list it; an
+    /// audience without one (the issuer itself) limits nothing but the built-in resources' scopes.
+    public func offers(_ scope: String, for audience: [String]) -> Bool {
         let configured = audience.compactMap { uri in resources.first { $0.uri == uri } }
-        guard !configured.isEmpty else { return nil }
-        return configured.dropFirst().reduce(configured[0].scopes) { common, resource in common.filter(resource.scopes.contains) }
+        guard !configured.isEmpty else { return !reservedScopes.contains(scope) }
+        return configured.allSatisfy { $0.scopes.contains(scope) }
     }
 
     /// The resources whose `client_id` is `clientID`: what that client speaks for.

@@ -10,27 +10,24 @@ public struct CredentialDeposit: Sendable, Equatable {
     public var account: String?
 
     public static let members: Set<String> = ["refresh_token", "access_token", "expires_in", "scope", "token_type", "account"]
-    /// Longer than any real token (Google's refresh tokens are ~100 characters, GitHub's under 100; JWTs a few KB).
-    public static let maxTokenLength = 8192
-    public static let maxShortLength = 256
+    public static let maxTokenLength = UpstreamValue.maxTokenLength
+    public static let maxShortLength = UpstreamValue.maxLabelLength
 
     public init(_ body: JSONValue) throws {
         guard case .object(let fields) = body else { throw Self.invalid("the body must be a JSON object") }
         if let unknown = fields.keys.sorted().first(where: { !Self.members.contains($0) }) {
             throw Self.invalid("unknown member '\(RedirectURIPolicy.excerpt(unknown))'; the members are \(Self.members.sorted().joined(separator: ", "))")
         }
-        /// `token`: RFC 6749 Appendix A `VSCHAR` (printable ASCII). Otherwise printable text without control or
-        /// formatting characters (a right-to-left override could dress up the "connected as" label).
+        /// `token`: `UpstreamValue.isToken`; otherwise `UpstreamValue.isPrintable`.
         func string(_ name: String, max: Int, token: Bool = false) throws -> String? {
             switch fields[name] {
             case nil, .null?: return nil
             case .string(let value)?:
                 guard !value.isEmpty else { throw Self.invalid("\(name) must not be empty") }
                 guard value.utf8.count <= max else { throw Self.invalid("\(name) is longer than \(max) bytes") }
-                let printable = token
-                    ? value.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) }
-                    : value.unicodeScalars.allSatisfy { ![.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }
-                guard printable else { throw Self.invalid("\(name) must not contain control characters") }
+                guard token ? UpstreamValue.isToken(value) : UpstreamValue.isPrintable(value) else {
+                    throw Self.invalid("\(name) must not contain control characters")
+                }
                 return value
             default: throw Self.invalid("\(name) must be a string")
             }
@@ -43,27 +40,19 @@ public struct CredentialDeposit: Sendable, Equatable {
         switch fields["expires_in"] {
         case nil, .null?:
             self.expiresIn = nil
-        case .number(let number)?:
-            guard number >= 0, number <= 31_536_000, number == number.rounded() else {
-                throw Self.invalid("expires_in must be a whole number of seconds between 0 and 31536000")
+        case let value?:
+            guard let seconds = UpstreamValue.lifetime(value) else {
+                throw Self.invalid("expires_in must be a whole number of seconds between 0 and \(UpstreamValue.maxLifetime)")
             }
-            self.expiresIn = Int64(number)
-        case .string(let text)?:
-            // Some upstreams send it as a numeric string (RFC 6749 says number); nothing else is accepted.
-            guard (1...8).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int64(text), value <= 31_536_000 else {
-                throw Self.invalid("expires_in must be a whole number of seconds between 0 and 31536000")
-            }
-            self.expiresIn = value
-        default:
-            throw Self.invalid("expires_in must be a whole number of seconds between 0 and 31536000")
+            self.expiresIn = seconds
         }
         if self.expiresIn != nil, accessToken == nil { throw Self.invalid("expires_in needs an access_token") }
         let scope = try string("scope", max: Self.maxTokenLength)
         self.scopes = try Scope.parse(scope)
-        let tokenType = try string("token_type", max: 64) ?? "Bearer"
-        // RFC 6749 §7.1: only Bearer tokens can be handed on as they are (a DPoP token is useless without its key).
-        guard tokenType.lowercased() == "bearer" else { throw Self.invalid("token_type must be Bearer") }
-        self.tokenType = "Bearer"
+        guard let tokenType = UpstreamValue.bearerType(try string("token_type", max: 64)) else {
+            throw Self.invalid("token_type must be Bearer")
+        }
+        self.tokenType = tokenType
         self.account = try string("account", max: Self.maxShortLength)
     }
 

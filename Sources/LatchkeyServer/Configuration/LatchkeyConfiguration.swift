@@ -201,6 +201,23 @@ public struct LatchkeyConfiguration: Sendable {
         } catch let error as ProviderError {
             throw ConfigurationError("providers (from \(origin("providers"))): \(error.description)")
         }
+        let reserved = [CredentialsAPIAccess.readScope, CredentialsAPIAccess.writeScope]
+        if let resource = resourceList.first(where: { $0.scopes.contains(where: reserved.contains) }) {
+            throw ConfigurationError("resources: \(resource.uri) lists a credentials: scope; those belong to Latchkey's credentials API only")
+        }
+        // With a vault, Latchkey's credentials API is a resource too, with scopes offered for it alone.
+        if !providers.isEmpty {
+            let current = self.scopes
+            self.scopes = current + reserved.filter { !current.contains($0) }
+            do {
+                self.resources = try ResourceRegistry(
+                    resources: resourceList, defaultResource: values["default-resource"], issuer: issuer,
+                    builtIn: [try CredentialsAPIAccess(issuer: issuer).protectedResource()]
+                )
+            } catch let error as OAuthError {
+                throw ConfigurationError("default-resource (from \(origin("default-resource"))): \(error.description)")
+            }
+        }
         let levelName = values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")

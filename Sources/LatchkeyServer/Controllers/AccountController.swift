@@ -50,6 +50,7 @@ struct AccountController {
         }
         var values: [String: Any] = [
             "title": "Your approvals", "username": current.user.username, "consents": rows, "csrf": csrf, "logoutPath": paths.logout,
+            "connectionsPath": paths.connections,
         ]
         values["notice"] = notice
         return login.pages.render("account", values)

@@ -108,6 +108,7 @@ struct AuthorizeController {
             "username": current.user.username,
             "switchAccountURL": paths.authorize + "?" + ((try? PromptRewrite.addingLogin(query)) ?? String(query)),
             "accountPath": paths.account,
+            "connectionsPath": paths.connections,
             "consentPath": paths.consent,
             "csrf": sessions.csrfToken(for: current.session),
             "request": String(query),

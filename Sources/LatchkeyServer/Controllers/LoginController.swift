@@ -113,7 +113,7 @@ struct LoginController {
     }
 
     func safeReturn(_ candidate: String?) -> String {
-        LoginReturn(authorizePath: paths.authorize, accountPath: paths.account).target(candidate)
+        LoginReturn(authorizePath: paths.authorize, accountPath: paths.account, connectionsPath: paths.connections).target(candidate)
     }
 
     /// The requesting client's name, for "to continue to …".

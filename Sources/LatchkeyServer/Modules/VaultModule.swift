@@ -1,18 +1,47 @@
 import Hummingbird
+import LatchkeyBroker
 import LatchkeyCore
+import LatchkeyCrypto
+import LatchkeyEgress
 
-/// The credential vault's routes: so far the JSON API for the signed-in user (status, deposit, disconnect).
+/// The credential vault's routes: the connections pages (connect, callback, disconnect) in a `SessionContext`, and
+/// the JSON API for a session or a bearer token.
 struct VaultModule: RouteModule {
     let api: CredentialsAPIController
+    let pages: ConnectionsController
+    let sessions: BrowserSessions
+    let renderer: PageRenderer
 
-    init(runtime: LatchkeyRuntime) {
+    init(runtime: LatchkeyRuntime) async throws {
+        let configuration = runtime.configuration
+        let issuer = configuration.issuer
+        // Every provider's secret must be readable now, not at a user's first connect.
+        let secrets = try ProviderSecrets.load(configuration.providers)
+        let connections = UpstreamConnections(
+            vault: runtime.vault,
+            upstream: UpstreamClient(
+                egress: EgressClient(configuration: .init(policy: configuration.egress)), secrets: secrets.secrets, clock: runtime.clock
+            ),
+            flows: runtime.upstreamFlows, hasher: runtime.hasher, sealer: runtime.upstreamSealer,
+            redirectURI: issuer.endpoint("/connections/callback"), clock: runtime.clock, logger: runtime.logger
+        )
+        let renderer = try await PageRenderer.load(paths: PagePaths(base: issuer.path))
+        self.renderer = renderer
+        self.sessions = runtime.browserSessions
         self.api = CredentialsAPIController(
-            issuer: runtime.configuration.issuer, providers: runtime.configuration.providers, sessions: runtime.browserSessions,
-            vault: runtime.vault, clock: runtime.clock
+            issuer: issuer, providers: configuration.providers, sessions: runtime.browserSessions, connections: connections,
+            access: CredentialsAPIAccess(issuer: issuer),
+            verifier: VerifiedTokenCache(codec: AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: issuer.url)),
+            revocations: runtime.revocations, users: runtime.users, events: runtime.events, clock: runtime.clock
+        )
+        self.pages = ConnectionsController(
+            providers: configuration.providers, connections: connections, sessions: runtime.browserSessions,
+            login: LoginPages(pages: renderer, sessions: runtime.browserSessions), events: runtime.events, clock: runtime.clock
         )
     }
 
     func addRoutes(to router: Router<LatchkeyRequestContext>) {
         api.addRoutes(to: router)
+        pages.addRoutes(to: router.group(context: SessionContext.self).add(middleware: SessionMiddleware(sessions: sessions, pages: renderer)))
     }
 }

@@ -65,6 +65,8 @@ struct PagePaths: Sendable {
     let logout: String
     let account: String
     let accountRevoke: String
+    let connections: String
+    let connectionsCallback: String
     let assets: String
 
     init(base: String) {
@@ -74,8 +76,16 @@ struct PagePaths: Sendable {
         logout = base + "/logout"
         account = base + "/account"
         accountRevoke = base + "/account/revoke"
+        connections = base + "/connections"
+        connectionsCallback = base + "/connections/callback"
         assets = base + "/assets"
     }
+
+    /// `/connections/{provider}/connect`: the confirmation page, and the form that starts a connect.
+    func connect(_ providerID: String) -> String { connections + "/" + providerID + "/connect" }
+
+    /// `/connections/{provider}/disconnect`.
+    func disconnect(_ providerID: String) -> String { connections + "/" + providerID + "/disconnect" }
 }
 
 enum PageError: Error, CustomStringConvertible {

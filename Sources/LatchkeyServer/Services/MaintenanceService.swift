@@ -3,12 +3,13 @@ import Logging
 import ServiceLifecycle
 
 /// Removes rows that no longer matter, so tables do not grow without bound: revocations of access tokens that
-/// have expired anyway, ended sessions, codes and refresh families. Harmless to run on every instance at once.
+/// have expired anyway, ended sessions, codes, refresh families and abandoned connect flows. Harmless to run on every instance at once.
 struct MaintenanceService: Service {
     let revokedTokens: any RevokedTokenStore
     let sessions: any SessionStore
     let codes: any AuthorizationCodeStore
     let refreshTokens: any RefreshTokenStore
+    let upstreamFlows: any UpstreamFlowStore
     let sessionIdleLifetime: Int64
     /// How long a spent code is kept: as long as a family started from it can live, so a late replay still
     /// revokes it.
@@ -19,13 +20,14 @@ struct MaintenanceService: Service {
 
     func run() async throws {
         await PeriodicWork.run(every: interval, immediately: true, logger: logger,
-                               failure: "could not prune expired revocations, sessions, codes and refresh tokens; will retry") {
+                               failure: "could not prune expired revocations, sessions, codes, refresh tokens and connect flows; will retry") {
             let now = clock.now()
             try await revokedTokens.prune(now: now)
             try await sessions.prune(now: now, idleBefore: now - sessionIdleLifetime)
             try await codes.prune(expiredBefore: now - codeRetention)
             // A revoked token is kept a day, so its reuse is reported as revoked rather than unknown.
             try await refreshTokens.prune(now: now, revokedBefore: now - 86400)
+            _ = try await upstreamFlows.deleteExpired(now: now)
         }
     }
 }

@@ -1,20 +1,28 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LatchkeyBroker
 import LatchkeyCore
 
-/// `/api/v1/user/credentials`: the signed-in user's connections to the upstream providers — status only, never a
-/// token — and deposit (`PUT`) and disconnect (`DELETE`). The user is always the session's, never the body's or
-/// the path's. Unsafe methods also need the page's CSRF token in `X-CSRF-Token` and a same-origin `Origin`.
+/// `/api/v1/user/credentials`: the user's connections to the upstream providers — status only, never a token — and
+/// deposit (`PUT`) and disconnect (`DELETE`). The caller is a browser session (unsafe methods then also need the
+/// page's CSRF token in `X-CSRF-Token` and a same-origin `Origin`) or a bearer token (`CredentialsAPIAccess`). The
+/// user is always the session's or the token's, never the body's or the path's.
 struct CredentialsAPIController {
     typealias Context = LatchkeyRequestContext
     let issuer: Issuer
     let providers: [UpstreamProvider]
     let sessions: BrowserSessions
-    let vault: Vault
+    let connections: UpstreamConnections
+    let access: CredentialsAPIAccess
+    let verifier: VerifiedTokenCache
+    let revocations: RevocationList
+    let users: any UserStore
+    let events: SecurityLog
     let clock: UnixClock
 
-    var base: String { issuer.path + "/api/v1/user/credentials" }
+    var vault: Vault { connections.vault }
+    var base: String { issuer.path + CredentialsAPIAccess.path }
 
     func addRoutes(to router: Router<Context>) {
         router.get(RouterPath(base)) { request, _ in
@@ -41,12 +49,14 @@ struct CredentialsAPIController {
                               scopes: deposit.scopes, expiresIn: deposit.expiresIn),
                 account: deposit.account
             )
+            events.record(.upstreamConnected(userID: user.id, providerID: provider.id))
             return try Response.json(try await view(provider, userID: user.id))
         }
         router.delete(RouterPath(base + "/:provider")) { request, context in
             let user = try await caller(request, unsafe: true)
             let provider = try provider(context)
-            _ = try await vault.store.delete(userID: user.id, providerID: provider.id)
+            let outcome = try await connections.disconnect(userID: user.id, provider: provider)
+            ConnectionsController.record(outcome, userID: user.id, providerID: provider.id, events: events)
             return Response(status: .noContent, headers: [.cacheControl: "no-store"])
         }
     }
@@ -65,11 +75,16 @@ struct CredentialsAPIController {
         return provider
     }
 
-    /// The signed-in user. An unsafe method also needs the session's CSRF token in `X-CSRF-Token` and, when the
-    /// browser sends one, an `Origin` equal to the issuer's: a cookie alone never changes anything.
+    /// The caller's user. With an `Authorization` header, the bearer token decides alone (it is not an ambient
+    /// credential, so no CSRF check); otherwise the browser session, where an unsafe method also needs the session's
+    /// CSRF token in `X-CSRF-Token` and, when the browser sends one, an `Origin` equal to the issuer's: a cookie alone
+    /// never changes anything.
     func caller(_ request: Request, unsafe: Bool = false) async throws -> User {
+        if request.headers[.authorization] != nil {
+            return try await bearerUser(request, write: unsafe)
+        }
         guard let current = try await sessions.current(request) else {
-            throw OAuthError.invalidToken("Sign in to Latchkey to use the credentials API")
+            throw OAuthError(.invalidToken, "Sign in to Latchkey, or send a bearer token for \(access.resource)", httpStatus: 401)
         }
         if unsafe {
             guard sessions.checkCSRF(request.headers[.xCSRFToken], session: current.session) else {
@@ -80,6 +95,21 @@ struct CredentialsAPIController {
             }
         }
         return current.user
+    }
+
+    /// RFC 6750: the user of a valid, unrevoked Latchkey access token for this API, who may still sign in.
+    func bearerUser(_ request: Request, write: Bool) async throws -> User {
+        guard let token = RegistrationController.bearer(request) else {
+            throw OAuthError.invalidToken("The Authorization header must be Bearer with an access token")
+        }
+        guard let claims = verifier.verify(token, now: clock.now()), try await !revocations.check(claims.tokenID) else {
+            throw OAuthError.invalidToken("The access token is invalid, expired or revoked")
+        }
+        let userID = try access.user(of: claims, write: write)
+        guard let user = try await users.user(id: userID), !user.disabled else {
+            throw OAuthError.invalidToken("The access token's user no longer exists or is disabled")
+        }
+        return user
     }
 }
 

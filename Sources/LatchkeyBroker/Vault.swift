@@ -1,36 +1,51 @@
 import Foundation
-import LatchkeyCore
-import LatchkeyCrypto
-import Logging
+public import LatchkeyCore
+public import LatchkeyCrypto
+public import Logging
 
 /// Each user's upstream tokens, sealed at rest (DESIGN §4): AES-256-GCM under the upstream purpose key, associated
 /// data = user | provider | field (`VaultField`), the key version inside the sealed value. The only place tokens
 /// are sealed or opened; pages, the JSON API and (next) token exchange go through it.
-struct Vault: Sendable {
-    let store: any UpstreamCredentialStore
+public struct Vault: Sendable {
+    public let store: any UpstreamCredentialStore
     let sealer: Sealer
     let logger: Logger
     let clock: UnixClock
 
+    public init(store: any UpstreamCredentialStore, sealer: Sealer, logger: Logger, clock: UnixClock) {
+        self.store = store
+        self.sealer = sealer
+        self.logger = logger
+        self.clock = clock
+    }
+
     /// Tokens as an upstream (or a deposit) handed them over.
-    struct Tokens: Sendable {
-        var accessToken: String?
-        var refreshToken: String?
-        var tokenType: String
-        var scopes: [String]
+    public struct Tokens: Sendable {
+        public var accessToken: String?
+        public var refreshToken: String?
+        public var tokenType: String
+        public var scopes: [String]
         /// Seconds the access token lives, from now.
-        var expiresIn: Int64?
+        public var expiresIn: Int64?
+
+        public init(accessToken: String?, refreshToken: String?, tokenType: String, scopes: [String], expiresIn: Int64?) {
+            self.accessToken = accessToken
+            self.refreshToken = refreshToken
+            self.tokenType = tokenType
+            self.scopes = scopes
+            self.expiresIn = expiresIn
+        }
     }
 
     /// A connection with its tokens opened, for the code that uses them (refresh, token exchange).
-    struct Credential: Sendable {
-        var stored: StoredUpstreamCredential
-        var accessToken: String?
-        var refreshToken: String?
+    public struct Credential: Sendable {
+        public var stored: StoredUpstreamCredential
+        public var accessToken: String?
+        public var refreshToken: String?
     }
 
     /// Stores (or replaces) the user's connection to `providerID`.
-    func connect(userID: String, providerID: String, tokens: Tokens, account: String?) async throws -> StoredUpstreamCredential {
+    public func connect(userID: String, providerID: String, tokens: Tokens, account: String?) async throws -> StoredUpstreamCredential {
         let time = clock.now()
         let credential = StoredUpstreamCredential(
             userID: userID, providerID: providerID,
@@ -46,7 +61,7 @@ struct Vault: Sendable {
     /// The connection with its tokens opened; `nil` when the user has not connected the provider. A value that does
     /// not open (an unknown key version, a row moved between users, providers or fields) makes the connection
     /// `needs_reauth` — logged, never a crash and never a server error for the user.
-    func credential(for userID: String, providerID: String) async throws -> Credential? {
+    public func credential(for userID: String, providerID: String) async throws -> Credential? {
         guard var stored = try await store.credential(userID: userID, providerID: providerID) else { return nil }
         do {
             let access = try stored.accessToken.map { try open($0, .accessToken, userID: userID, providerID: providerID) }
