@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LatchkeyCore
+import NIOCore
 import LatchkeyServer
 import LatchkeyTestSupport
 import Testing
@@ -83,6 +84,98 @@ struct CredentialsAPITests {
             }
             #expect(try await runtime.upstreamCredentials.list(userID: "id-alice").isEmpty)
             #expect(try await Self.put(alice, good, csrf: csrf).status == .ok)
+        }
+    }
+
+    static let api = "http://127.0.0.1:8080/api/v1/user/credentials"
+
+    /// A user token from a real code flow (login, consent, exchange) for `resource` and `scope`.
+    static func userToken(_ client: any TestClientProtocol, _ runtime: LatchkeyRuntime, scope: String, resource: String = api) async throws -> TestResponse {
+        let clientID = try #require(try await client.register(
+            #"{"redirect_uris":["\#(BrowserFlowTests.redirect)"],"grant_types":["authorization_code","refresh_token"]}"#
+        ).json["client_id"] as? String)
+        if try await runtime.users.user(id: "id-alice") == nil { try await BrowserFlowTests.createUser(runtime, "alice") }
+        let browser = TestBrowser(client)
+        let consent = try await BrowserFlowTests.loginToConsent(
+            browser, clientID, "&resource=\(AuthorizationResponse.percentEncode(resource))&scope=\(AuthorizationResponse.percentEncode(scope))"
+        )
+        if consent.status != .ok { return consent }
+        let code = try #require(try await browser.decide(consent, "approve").redirectParameters["code"])
+        return try await CodeGrantTests.exchange(client, .init(clientID: clientID, code: code))
+    }
+
+    static func bearer(_ client: any TestClientProtocol, _ token: String, _ method: HTTPRequest.Method = .get, body: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.authorization: "Bearer " + token]
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(
+            uri: "/api/v1/user/credentials/github", method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
+        )
+    }
+
+    @Test("a user's bearer token for the credentials API reads with credentials:read and writes only with credentials:write")
+    func bearerTokens() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            // The metadata offers the API's scopes; the consent flow grants them for the API's resource only.
+            let metadata = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get).json
+            #expect((metadata["scopes_supported"] as? [String])?.contains("credentials:write") == true)
+            let reader = try await Self.userToken(client, runtime, scope: "credentials:read")
+            #expect(reader.json["scope"] as? String == "credentials:read")
+            let readToken = try #require(reader.json["access_token"] as? String)
+            #expect(OAuthTest.claims(readToken)["aud"] as? String == Self.api)
+
+            #expect(try await Self.bearer(client, readToken).json["status"] as? String == "not_connected")
+            let denied = try await Self.bearer(client, readToken, .put, body: #"{"refresh_token":"r1"}"#)
+            #expect(denied.status == .forbidden && denied.json["error"] as? String == "insufficient_scope")
+            #expect(denied.headers[.wwwAuthenticate]?.contains("insufficient_scope") == true)
+            #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "github") == nil)
+
+            let writerResponse = try await OAuthTest.post(client, "/token", "grant_type=refresh_token&refresh_token=\(try #require(reader.json["refresh_token"] as? String))&client_id=\(try #require(OAuthTest.claims(readToken)["client_id"] as? String))")
+            #expect(writerResponse.status == .ok)  // a refresh keeps the audience and the scope
+            // Without a CSRF header or a session: the bearer token alone decides.
+            let writer = try #require(try await Self.userToken(client, runtime, scope: "credentials:read credentials:write").json["access_token"] as? String)
+            let put = try await Self.bearer(client, writer, .put, body: #"{"refresh_token":"r1"}"#)
+            #expect(put.status == .ok && put.json["status"] as? String == "expired")  // a refresh token, no access token yet
+            #expect(try await Self.bearer(client, writer, .delete).status == .noContent)
+            #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "github") == nil)
+
+            // Foreign and malformed tokens.
+            #expect(try await Self.bearer(client, "not-a-jwt").status == .unauthorized)
+            #expect(try await Self.bearer(client, String(writer.dropLast(2)) + "xx").status == .unauthorized)
+        }
+    }
+
+    @Test("tokens for an MCP server, client_credentials tokens and mixed scopes do not open the credentials API")
+    func foreignTokens() async throws {
+        let app = TestApp(Self.settings.merging(["registration-allow-client-credentials": "true"]) { $1 })
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            // An MCP server's token (the default resource) is not for this API.
+            let mcp = try await Self.userToken(client, runtime, scope: "mcp:tools", resource: CodeGrantTests.resource)
+            let mcpToken = try #require(mcp.json["access_token"] as? String)
+            let refused = try await Self.bearer(client, mcpToken)
+            #expect(refused.status == .unauthorized && refused.json["error"] as? String == "invalid_token")
+            // The API's scopes are not offered for another resource, nor the MCP scopes for the API.
+            let browser = TestBrowser(client)
+            try await BrowserFlowTests.createUser(runtime, "bob")
+            let clientID = try #require(try await client.register(
+                #"{"redirect_uris":["\#(BrowserFlowTests.redirect)"],"grant_types":["authorization_code"]}"#
+            ).json["client_id"] as? String)
+            let wrongScope = try await browser.get(BrowserFlowTests.authorizeURI(
+                clientID, "&resource=\(AuthorizationResponse.percentEncode(CodeGrantTests.resource))&scope=credentials:read"
+            ))
+            #expect(wrongScope.redirectParameters["error"] == "invalid_scope")
+            let mixed = try await browser.get(BrowserFlowTests.authorizeURI(
+                clientID, "&resource=\(AuthorizationResponse.percentEncode(Self.api))&scope=mcp:tools"
+            ))
+            #expect(mixed.redirectParameters["error"] == "invalid_scope")
+            // A machine client may not get a token for the API at all.
+            let worker = try await OAuthTest.registerWorker(client)
+            let machine = try await OAuthTest.post(
+                client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(Self.api))", authorization: worker.basic
+            )
+            #expect(machine.status == .badRequest && machine.json["error"] as? String == "invalid_target")
         }
     }
 }
