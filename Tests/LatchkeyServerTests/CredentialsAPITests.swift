@@ -40,6 +40,7 @@ struct CredentialsAPITests {
             let (alice, csrf) = try await Self.signedIn(client, runtime, "alice")
             let empty = try await alice.get("/api/v1/user/credentials")
             #expect(empty.status == .ok)
+            #expect(empty.headers[HTTPField.Name("X-CSRF-Token")!] == csrf)  // for a same-origin front end
             let list = try #require(empty.json["credentials"] as? [[String: Any]])
             #expect(list.count == 1 && list[0]["status"] as? String == "not_connected" && list[0]["connect_url"] as? String == "http://127.0.0.1:8080/connections/github/connect")
 

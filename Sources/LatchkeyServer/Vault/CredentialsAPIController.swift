@@ -32,12 +32,12 @@ struct CredentialsAPIController {
             let list = providers.map { provider in
                 CredentialView(provider: provider, stored: stored.first { $0.providerID == provider.id }, now: now, issuer: issuer)
             }
-            return try Response.json(["credentials": list])
+            return try await withCSRF(Response.json(["credentials": list]), request)
         }
         router.get(RouterPath(base + "/:provider")) { request, context in
             let user = try await caller(request)
             let provider = try provider(context)
-            return try Response.json(try await view(provider, userID: user.id))
+            return try await withCSRF(Response.json(try await view(provider, userID: user.id)), request)
         }
         router.put(RouterPath(base + "/:provider")) { request, context in
             let user = try await caller(request, unsafe: true)
@@ -95,6 +95,15 @@ struct CredentialsAPIController {
             }
         }
         return current.user
+    }
+
+    /// A read with a browser session answers the session's CSRF token in `X-CSRF-Token`, so a same-origin front end
+    /// can make changes (only same-origin script can read a response: the API sends no CORS headers).
+    func withCSRF(_ response: Response, _ request: Request) async throws -> Response {
+        guard request.headers[.authorization] == nil, let current = try await sessions.current(request) else { return response }
+        var response = response
+        response.headers[.xCSRFToken] = sessions.csrfToken(for: current.session)
+        return response
     }
 
     /// RFC 6750: the user of a valid, unrevoked Latchkey access token for this API, who may still sign in.
