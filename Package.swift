@@ -125,6 +125,8 @@ let package = Package(
                 "LatchkeyResource",
                 "LatchkeyCore",
                 .product(name: "MCP", package: "swift-sdk"),
+                // Already under LatchkeyResource; named for the fake upstream's PKCE S256 check.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
