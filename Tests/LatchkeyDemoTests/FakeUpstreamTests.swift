@@ -230,6 +230,19 @@ struct FakeUpstreamTests {
             #expect(try await Self.send(client, "\(base)/userinfo").status == 500)
         }
     }
+
+    @Test("a slow answer outlives the client's deadline, and stopping the fake does not wait for it")
+    func slowIsCancelled() async throws {
+        let started = ContinuousClock.now
+        try await Self.withUpstream { upstream, base, client in
+            upstream.mode.token = .slow(.seconds(60))
+            var request = HTTPClientRequest(url: "\(base)/token")
+            request.method = .POST
+            let slow = request
+            await #expect(throws: (any Error).self) { _ = try await client.execute(slow, timeout: .milliseconds(300)) }
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
 }
 
 /// `application/x-www-form-urlencoded` value encoding for the tests' hand-built queries.
