@@ -139,6 +139,8 @@ let package = Package(
                 "LatchkeyResource",
                 "LatchkeyCore",
                 .product(name: "MCP", package: "swift-sdk"),
+                // Already under LatchkeyResource; named for the fake upstream's PKCE S256 check.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -188,6 +190,7 @@ let package = Package(
             dependencies: [
                 "LatchkeyServer",
                 "LatchkeyResource",
+                "LatchkeyDemo",
                 "LatchkeyCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -195,6 +198,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // withFakeUpstream runs the fake in a ServiceGroup.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/LatchkeyTestSupport",
             swiftSettings: swiftSettings
@@ -256,10 +261,13 @@ let package = Package(
                 "LatchkeyCore",
                 "LatchkeyCrypto",
                 .product(name: "MCP", package: "swift-sdk"),
+                // FakeUpstreamTests: a real HTTP client that does not follow redirects.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -194,10 +194,11 @@ def demo():
     """`latchkey demo` as a newcomer runs it: Latchkey and the demo MCP server, the password read from its output."""
     binary = latchkey_binary()
     data_dir = tempfile.mkdtemp(prefix="latchkey-demo-")
-    port, mcp_port = free_port(), free_port()
+    port, mcp_port, upstream_port = free_port(), free_port(), free_port()
     log = open(os.path.join(data_dir, "demo.log"), "w")
     process = subprocess.Popen(
-        [binary, "demo", "--port", str(port), "--mcp-port", str(mcp_port), "--data-dir", data_dir, "--log-level", "warning"],
+        [binary, "demo", "--port", str(port), "--mcp-port", str(mcp_port), "--upstream-port", str(upstream_port),
+         "--data-dir", data_dir, "--log-level", "warning"],
         stdout=subprocess.PIPE, stderr=log, text=True,
     )
     # Read the output on a thread (and keep draining it, so the demo never blocks on a full pipe); wait for the

@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import Hummingbird
+import LatchkeyCrypto
 import LatchkeyDemo
 import LatchkeyResource
 import LatchkeyServer
@@ -20,8 +21,10 @@ struct Demo: AsyncParsableCommand {
             Starts Latchkey in development mode (SQLite in --data-dir, a generated development master key, the user \
             'demo' with a new password printed at every start) with the demo server as its one protected resource, and \
             the demo MCP server (tools whoami, read_notes, write_note) on --mcp-port. It prints how to connect Claude \
-            Desktop, Claude Code and the Python SDK. LATCHKEY_* variables and config files are ignored: the demo never \
-            touches a real deployment's settings. Ctrl-C stops both servers.
+            Desktop, Claude Code and the Python SDK. It also runs "Demo Cloud", a fake upstream OAuth provider, on \
+            --upstream-port, configured as the vault's one provider (its client secret, new at every start, in a 0600 \
+            file in --data-dir), so /connections can connect an account. LATCHKEY_* variables and config files are \
+            ignored: the demo never touches a real deployment's settings. Ctrl-C stops all three servers.
             """
     )
 
@@ -30,6 +33,9 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "The demo MCP server's port on 127.0.0.1.")
     var mcpPort: Int = 8081
+
+    @Option(help: "The fake upstream provider Demo Cloud's port on 127.0.0.1.")
+    var upstreamPort: Int = 8082
 
     @Option(help: "Where the demo keeps its SQLite database and development key.")
     var dataDir: String = "latchkey-demo-data"
@@ -41,26 +47,36 @@ struct Demo: AsyncParsableCommand {
     var logLevel: String = "notice"
 
     func validate() throws {
-        for (name, value) in [("--port", port), ("--mcp-port", mcpPort)] where !(1...65535).contains(value) {
+        let ports = [("--port", port), ("--mcp-port", mcpPort), ("--upstream-port", upstreamPort)]
+        for (name, value) in ports where !(1...65535).contains(value) {
             throw ValidationError("\(name) must be a port number (1–65535), got \(value)")
         }
-        guard port != mcpPort else { throw ValidationError("--port and --mcp-port must differ (both are \(port))") }
+        for (index, (name, value)) in ports.enumerated() {
+            if let (other, _) = ports[..<index].first(where: { $0.1 == value }) {
+                throw ValidationError("\(other) and \(name) must differ (both are \(value))")
+            }
+        }
     }
 
     func run() async throws {
         // Checked before anything is printed or opened, so a busy port is one clear line, not a bind error after
         // the instructions.
-        for (flag, value) in [("--port", port), ("--mcp-port", mcpPort)] where !Self.loopbackPortIsFree(value) {
+        for (flag, value) in [("--port", port), ("--mcp-port", mcpPort), ("--upstream-port", upstreamPort)] where !Self.loopbackPortIsFree(value) {
             throw ConfigurationError("port \(value) on 127.0.0.1 is in use (another latchkey demo?); choose another with \(flag)")
         }
         let issuer = "http://127.0.0.1:\(port)"
         let demo = try DemoConfiguration(issuer: issuer, resource: "http://127.0.0.1:\(mcpPort)/mcp", port: mcpPort)
         let resources = try JSONEncoder().encode([DemoResourceEntry(uri: demo.resource, name: demo.resourceName, scopes: DemoConfiguration.scopes)])
+        let upstream = FakeUpstream(clientSecret: RandomToken.generate(bytes: 24), redirectURIs: ["\(issuer)/connections/callback"])
+        let upstreamURL = "http://127.0.0.1:\(upstreamPort)"
+        let providers = try Self.demoCloudProvider(upstream, url: upstreamURL, secretFile: try Self.writeSecretFile(upstream, dataDir: dataDir))
         var source = ConfigurationSource()
         for (key, value) in [
             "dev": "true", "host": "127.0.0.1", "port": String(port), "issuer": issuer, "data-dir": dataDir,
             "scopes": DemoConfiguration.scopes.joined(separator: " "), "resources": String(decoding: resources, as: UTF8.self),
             "access-token-lifetime": String(accessTokenLifetime), "log-level": logLevel,
+            // The vault's one provider, the fake on loopback: egress to loopback is allowed because this is not production.
+            "providers": providers, "egress-allow-loopback": "true",
         ] {
             source.set(key, value, origin: "latchkey demo")
         }
@@ -82,8 +98,11 @@ struct Demo: AsyncParsableCommand {
                     configuration: demo, verifier: verifier, logger: logger,
                     channelHandlers: { demoConnections.channelHandlers() }, maxConnections: demoConnections.maxConnections
                 ),
+                upstream.buildApplication(port: upstreamPort, logger: logger),
             ]
-            FileHandle.standardOutput.write(Data(Self.instructions(issuer: issuer, mcpURL: demo.resource, password: password).utf8))
+            FileHandle.standardOutput.write(Data(Self.instructions(
+                issuer: issuer, mcpURL: demo.resource, upstreamURL: upstreamURL, password: password
+            ).utf8))
             let group = ServiceGroup(configuration: .init(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -97,12 +116,13 @@ struct Demo: AsyncParsableCommand {
         try await runtime.shutdown()
     }
 
-    static func instructions(issuer: String, mcpURL: String, password: String) -> String {
+    static func instructions(issuer: String, mcpURL: String, upstreamURL: String, password: String) -> String {
         """
 
         Latchkey demo
           Authorization server  \(issuer)
           MCP server            \(mcpURL)
+          Demo Cloud            \(upstreamURL)   (a fake upstream provider for the vault)
           Sign in as            demo / \(password)   (a new password every start)
 
         Connect a client to \(mcpURL); it discovers Latchkey, registers itself and opens a browser to sign in:
@@ -114,7 +134,8 @@ struct Demo: AsyncParsableCommand {
 
         Try the tool whoami, then write_note: it needs the scope demo:write, so the server answers
         403 insufficient_scope and your client asks you to approve the wider access.
-        Ctrl-C stops both servers.
+        Connect Demo Cloud at \(issuer)/connections
+        Ctrl-C stops all three servers.
 
         """
     }
@@ -136,6 +157,54 @@ extension Demo {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
+}
+
+extension Demo {
+    /// Writes the fake's client secret to a 0600 file in the data directory (created if needed), as an operator keeps
+    /// a real provider's secret: `providers` names the file, never the secret. Returns the file's absolute path.
+    static func writeSecretFile(_ upstream: FakeUpstream, dataDir: String) throws -> String {
+        let directory = URL(fileURLWithPath: dataDir).standardizedFileURL
+        let path = directory.appendingPathComponent("demo-cloud-client-secret").path
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: path)
+            guard FileManager.default.createFile(
+                atPath: path, contents: Data(((upstream.clientSecret ?? "") + "\n").utf8), attributes: [.posixPermissions: 0o600]
+            ) else {
+                throw ConfigurationError("cannot create \(path)")
+            }
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError("cannot create \(path): \(error.localizedDescription)")
+        }
+        return path
+    }
+
+    /// The `providers` setting: Demo Cloud, discovered at its issuer, labelled by its userinfo `login`.
+    static func demoCloudProvider(_ upstream: FakeUpstream, url: String, secretFile: String) throws -> String {
+        let entry = DemoProviderEntry(
+            id: "demo-cloud", name: upstream.name, issuer: url, revocation_endpoint: url + "/revoke",
+            userinfo_endpoint: url + "/userinfo", account_field: "login", client_id: upstream.clientID,
+            client_secret_file: secretFile, token_endpoint_auth_method: upstream.clientAuthentication.rawValue,
+            scopes: [FakeUpstream.defaultScope]
+        )
+        return String(decoding: try JSONEncoder().encode([entry]), as: UTF8.self)
+    }
+}
+
+/// One entry of Latchkey's `providers` setting (snake_case members, as the setting spells them).
+private struct DemoProviderEntry: Encodable {
+    var id: String
+    var name: String
+    var issuer: String
+    var revocation_endpoint: String
+    var userinfo_endpoint: String
+    var account_field: String
+    var client_id: String
+    var client_secret_file: String
+    var token_endpoint_auth_method: String
+    var scopes: [String]
 }
 
 /// One entry of Latchkey's `resources` setting.
