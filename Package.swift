@@ -221,6 +221,10 @@ let package = Package(
             dependencies: [
                 "LatchkeyServer",
                 "LatchkeyBroker",
+                "LatchkeyDemo",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "LatchkeyTestSupport",
                 "LatchkeyResource",
                 "LatchkeyCore",
