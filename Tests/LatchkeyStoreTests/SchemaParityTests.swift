@@ -34,6 +34,7 @@ struct SchemaParityTests {
             "user_id", "provider_id", "access_token", "refresh_token", "token_type", "scope", "account", "access_token_expires_at",
             "connected_at", "refreshed_at", "status", "last_error",
         ],
+        "server_secrets": ["name", "sealed_value", "created_at"],
     ]
 
     @Test("a migrated database has exactly the tables and columns the migrations declare", arguments: TestEngine.available)
