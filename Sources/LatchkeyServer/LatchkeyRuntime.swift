@@ -90,6 +90,9 @@ public struct LatchkeyRuntime: Sendable {
         try await database.shutdown()
     }
 
+    /// Counts and re-seals the values sealed under the master key (`latchkey master-key status`, `rotate`).
+    public var masterKeyRotation: MasterKeyRotation { MasterKeyRotation(database: database, keys: masterKeys) }
+
     /// Rotates the signing keys (`latchkey keys rotate`): the next key becomes active, the active one stays published
     /// for `retiredPublishFor` seconds so tokens it signed still verify.
     public func rotateSigningKey(retiredPublishFor: Int64) async throws {
