@@ -31,7 +31,7 @@ struct SigningKeyMaterial: Sendable {
             kid: kid,
             algorithm: "ES256",
             status: status,
-            sealedPrivateKey: try sealer.seal(privateKey.rawRepresentation, aad: kid),
+            sealedPrivateKey: try sealer.seal(privateKey.rawRepresentation, aad: SigningKeys.associatedData(kid: kid)),
             publicJWK: String(decoding: try JSONEncoder.sorted.encode(publicJWK), as: UTF8.self),
             createdAt: now,
             activatedAt: status == .active ? now : nil
@@ -39,7 +39,7 @@ struct SigningKeyMaterial: Sendable {
     }
 
     static func open(_ stored: StoredSigningKey, sealer: Sealer) throws -> SigningKeyMaterial {
-        let raw = try sealer.open(stored.sealedPrivateKey, aad: stored.kid)
+        let raw = try sealer.open(stored.sealedPrivateKey, aad: SigningKeys.associatedData(kid: stored.kid))
         let material = SigningKeyMaterial(privateKey: try P256.Signing.PrivateKey(rawRepresentation: raw))
         guard material.kid == stored.kid else { throw SigningKeyError.kidMismatch(stored.kid) }
         return material

@@ -21,11 +21,25 @@ public final class SigningKeys: Sendable {
     let sealer: Sealer
     let snapshot: Mutex<Snapshot>
 
-    public init(store: any SigningKeyStore, masterKey: MasterKey) {
+    /// New keys are sealed with the ring's current master key; keys sealed with a previous one still load.
+    public init(store: any SigningKeyStore, keys: MasterKeyRing) {
         self.store = store
-        self.sealer = Sealer(masterKey: masterKey, purpose: .signingKeys)
+        self.sealer = Self.makeSealer(keys)
         self.snapshot = Mutex(Snapshot(keys: [], jwks: Data(#"{"keys":[]}"#.utf8), active: nil))
     }
+
+    public convenience init(store: any SigningKeyStore, masterKey: MasterKey) {
+        // A ring of one key cannot clash.
+        self.init(store: store, keys: try! MasterKeyRing(current: masterKey))
+    }
+
+    /// What seals private keys at rest: the signing-keys purpose key of each master key held.
+    public static func makeSealer(_ keys: MasterKeyRing) -> Sealer {
+        Sealer(keys: keys, purpose: .signingKeys)
+    }
+
+    /// The associated data a private key is sealed with: its kid, so a sealed key cannot be moved to another row.
+    public static func associatedData(kid: String) -> String { kid }
 
     /// Creates the first active and next keys unless some instance already has, then loads them.
     public func bootstrap(now: Int64) async throws {

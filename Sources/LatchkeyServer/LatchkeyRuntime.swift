@@ -23,6 +23,8 @@ public struct LatchkeyRuntime: Sendable {
     public let upstreamFlows: any UpstreamFlowStore
     /// Seals and opens vault values: AES-256-GCM under the upstream purpose key.
     let upstreamSealer: Sealer
+    /// The master key and the previous ones still read (`master-key-previous`).
+    let masterKeys: MasterKeyRing
     public let passwords: PasswordHasher
     public let signingKeys: SigningKeys
     public let hasher: SecretHasher
@@ -53,8 +55,10 @@ public struct LatchkeyRuntime: Sendable {
         let database = try LatchkeyDatabase(location: configuration.database, logger: logger)
         do {
             try await Migrator(database: database).migrate()
-            let masterKey = try MasterKeyLoader.load(configuration, logger: logger)
-            let signingKeys = SigningKeys(store: SQLSigningKeyStore(database: database), masterKey: masterKey)
+            let masterKeys = try MasterKeyLoader.load(configuration, logger: logger)
+            // Before the signing keys exist: on an upgraded database the pepper derives from the key that opens them.
+            let hasher = try await ServerPepper.load(database: database, keys: masterKeys, now: clock.now())
+            let signingKeys = SigningKeys(store: SQLSigningKeyStore(database: database), keys: masterKeys)
             try await signingKeys.bootstrap(now: clock.now())
             let revokedTokens = SQLRevokedTokenStore(database: database)
             let revocations = RevocationList(store: revokedTokens)
@@ -72,10 +76,11 @@ public struct LatchkeyRuntime: Sendable {
                 consents: SQLConsentStore(database: database),
                 upstreamCredentials: SQLUpstreamCredentialStore(database: database),
                 upstreamFlows: SQLUpstreamFlowStore(database: database),
-                upstreamSealer: Sealer(masterKey: masterKey, purpose: .upstream),
+                upstreamSealer: Sealer(keys: masterKeys, purpose: .upstream),
+                masterKeys: masterKeys,
                 passwords: PasswordHasher(),
                 signingKeys: signingKeys,
-                hasher: SecretHasher(masterKey: masterKey),
+                hasher: hasher,
                 logger: logger,
                 clock: clock
             )
@@ -88,6 +93,9 @@ public struct LatchkeyRuntime: Sendable {
     public func shutdown() async throws {
         try await database.shutdown()
     }
+
+    /// Counts and re-seals the values sealed under the master key (`latchkey master-key status`, `rotate`).
+    public var masterKeyRotation: MasterKeyRotation { MasterKeyRotation(database: database, keys: masterKeys) }
 
     /// Rotates the signing keys (`latchkey keys rotate`): the next key becomes active, the active one stays published
     /// for `retiredPublishFor` seconds so tokens it signed still verify.

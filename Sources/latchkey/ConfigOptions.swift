@@ -26,6 +26,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "File holding the base64 master key (32 bytes). Or set LATCHKEY_MASTER_KEY.")
     var masterKeyFile: String?
 
+    @Option(help: "File holding replaced master keys still to read, one base64 key per line. Or set LATCHKEY_MASTER_KEY_PREVIOUS.")
+    var masterKeyPreviousFile: String?
+
     @Flag(help: "Production mode: refuse to start without a master key or with an http issuer.")
     var production = false
 
@@ -44,6 +47,7 @@ struct ConfigOptions: ParsableArguments {
         values["port"] = port.map(String.init)
         values["data-dir"] = dataDir
         values["master-key-file"] = masterKeyFile
+        values["master-key-previous-file"] = masterKeyPreviousFile
         values["log-level"] = logLevel
         if production { values["production"] = "true" }
         if dev { values["dev"] = "true" }

@@ -18,12 +18,29 @@ struct MasterKeyTests {
     func parsesBase64(text: String) throws {
         let key = try MasterKey(base64: text)
         #expect(key.base64 == Self.fixedBase64)
-        #expect(key.version == 1)
+        #expect(key.version == Self.fixedVersion)
     }
 
-    @Test("keeps the version it is given")
-    func keepsVersion() throws {
-        #expect(try MasterKey(base64: Self.fixedBase64, version: 7).version == 7)
+    /// Computed independently with Python: HMAC-SHA256(0x00…0x1f, "latchkey/key-id/v1"), first 4 bytes big-endian, top bit cleared.
+    static let fixedVersion = 249_391_820
+
+    @Test("derives its version from the key: never the legacy 1, different for different keys")
+    func derivedVersion() throws {
+        let keys = (0..<50).map { _ in MasterKey.generate() }
+        #expect(keys.allSatisfy { $0.version > 1 && $0.version <= Int(Int32.max) })
+        #expect(Set(keys.map(\.version)).count == keys.count)
+        #expect(try MasterKey(base64: keys[0].base64).version == keys[0].version)
+    }
+
+    @Test("a key ring refuses a previous key that is the current one or listed twice")
+    func ringRefusesRepeats() throws {
+        let current = MasterKey.generate()
+        let old = MasterKey.generate()
+        #expect(try MasterKeyRing(current: current, previous: [old]).all.map(\.version) == [current.version, old.version])
+        #expect(throws: MasterKeyError.previousIsCurrent(2)) { try MasterKeyRing(current: current, previous: [old, current]) }
+        #expect(throws: MasterKeyError.previousListedTwice(2)) { try MasterKeyRing(current: current, previous: [old, old]) }
+        // No key material in the messages.
+        #expect(!MasterKeyError.previousIsCurrent(1).description.contains(current.base64))
     }
 
     @Test("rejects a key that is not 32 bytes", arguments: [0, 1, 16, 31, 33, 64])

@@ -35,7 +35,7 @@ struct SealerTests {
         let parts = sealed.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         #expect(parts.count == 4)
         #expect(parts[0] == "v1")
-        #expect(parts[1] == "1")
+        #expect(parts[1] == String(masterKey.version))
         #expect(Base64URL.decode(parts[2])?.count == 12)
         #expect(Base64URL.decode(parts[3])?.count == 5 + 16)
         #expect(!sealed.contains("hello"))
@@ -43,10 +43,10 @@ struct SealerTests {
 
     @Test("stamps the master key version")
     func stampsVersion() throws {
-        let versioned = Sealer(masterKey: try MasterKey(base64: MasterKeyTests.fixedBase64, version: 3), purpose: .upstream)
-        let sealed = try versioned.seal(Data("x".utf8), aad: aad)
-        #expect(sealed.hasPrefix("v1.3."))
-        #expect(try versioned.open(sealed, aad: aad) == Data("x".utf8))
+        let sealed = try sealer.seal(Data("x".utf8), aad: aad)
+        #expect(sealed.hasPrefix("v1.\(MasterKeyTests.fixedVersion)."))
+        #expect(Sealer.keyVersion(of: sealed) == MasterKeyTests.fixedVersion)
+        #expect(!sealer.needsReseal(sealed))
     }
 
     @Test("opens a value sealed independently with the derived upstream key")
@@ -130,11 +130,13 @@ struct SealerTests {
         #expect(throws: SealerError.self) { try sealer.open(sealed, aad: aad) }
     }
 
-    @Test("another master key cannot open the value")
+    @Test("another master key cannot open the value, even with the stamp rewritten to its version")
     func otherMasterKey() throws {
         let sealed = try sealer.seal(Data("token".utf8), aad: aad)
-        let other = Sealer(masterKey: MasterKey.generate(), purpose: .upstream)
-        #expect(throws: SealerError.authenticationFailed) { try other.open(sealed, aad: aad) }
+        let otherKey = MasterKey.generate()
+        let other = Sealer(masterKey: otherKey, purpose: .upstream)
+        let restamped = "v1.\(otherKey.version)." + sealed.split(separator: ".", maxSplits: 2)[2]
+        #expect(throws: SealerError.authenticationFailed) { try other.open(restamped, aad: aad) }
     }
 
     @Test("a key for another purpose cannot open the value")
@@ -144,10 +146,42 @@ struct SealerTests {
         #expect(throws: SealerError.authenticationFailed) { try signing.open(sealed, aad: aad) }
     }
 
-    @Test("a value sealed under another key version is reported as such")
+    @Test("a value sealed under a key the ring does not hold is reported as such")
     func unknownKeyVersion() throws {
         let sealed = try sealer.seal(Data("token".utf8), aad: aad)
-        let rotated = Sealer(masterKey: try MasterKey(base64: MasterKeyTests.fixedBase64, version: 2), purpose: .upstream)
-        #expect(throws: SealerError.unknownKeyVersion(1)) { try rotated.open(sealed, aad: aad) }
+        let other = Sealer(masterKey: MasterKey.generate(), purpose: .upstream)
+        #expect(throws: SealerError.unknownKeyVersion(masterKey.version)) { try other.open(sealed, aad: aad) }
+    }
+
+    @Test("a ring seals with the current key and opens values sealed with a previous one")
+    func ringOpensPrevious() throws {
+        let current = MasterKey.generate()
+        let ring = Sealer(keys: try MasterKeyRing(current: current, previous: [masterKey]), purpose: .upstream)
+        let old = try sealer.seal(Data("old".utf8), aad: aad)
+        #expect(try ring.open(old, aad: aad) == Data("old".utf8))
+        #expect(ring.needsReseal(old))
+        let new = try ring.seal(Data("new".utf8), aad: aad)
+        #expect(Sealer.keyVersion(of: new) == current.version)
+        #expect(!ring.needsReseal(new))
+        // Re-sealing moves a value to the current key, so the current key alone opens it.
+        let resealed = try #require(try ring.reseal(old, aad: aad))
+        #expect(try ring.reseal(resealed, aad: aad) == nil)
+        #expect(try Sealer(masterKey: current, purpose: .upstream).open(resealed, aad: aad) == Data("old".utf8))
+        #expect(throws: SealerError.unknownKeyVersion(current.version)) { try sealer.open(new, aad: aad) }
+    }
+
+    @Test("a legacy value (version 1) opens with whichever held key sealed it, current or previous")
+    func legacyVersion() throws {
+        // The known-answer value was sealed under the fixed key with the legacy stamp.
+        let legacy = "v1.1.ZGVmZ2hpamtsbW5v.L02HQPPVh8Bcz9O5kQQprZEaff-jFvRInneN0cFAFe8SAZp4lbY"
+        let other = MasterKey.generate()
+        let asPrevious = Sealer(keys: try MasterKeyRing(current: other, previous: [masterKey]), purpose: .upstream)
+        let asCurrent = Sealer(keys: try MasterKeyRing(current: masterKey, previous: [other]), purpose: .upstream)
+        #expect(try asPrevious.open(legacy, aad: aad) == Data("upstream refresh token".utf8))
+        #expect(try asCurrent.open(legacy, aad: aad) == Data("upstream refresh token".utf8))
+        #expect(asCurrent.needsReseal(legacy))
+        // No held key sealed it: authentication fails, never a crash.
+        #expect(throws: SealerError.authenticationFailed) { try Sealer(masterKey: other, purpose: .upstream).open(legacy, aad: aad) }
+        #expect(throws: SealerError.authenticationFailed) { try asPrevious.open(legacy, aad: "another row") }
     }
 }

@@ -8,7 +8,7 @@ struct SecretHasherTests {
     let hasher: SecretHasher
 
     init() throws {
-        hasher = SecretHasher(masterKey: try MasterKey(base64: MasterKeyTests.fixedBase64))
+        hasher = SecretHasher(pepper: SecretHasher.derivedPepper(try MasterKey(base64: MasterKeyTests.fixedBase64)))
     }
 
     @Test("hashes with HMAC-SHA256 under the derived pepper")
@@ -24,9 +24,9 @@ struct SecretHasherTests {
         #expect(hasher.hash("") != hasher.hash(" "))
     }
 
-    @Test("a different master key gives a different digest")
-    func dependsOnMasterKey() {
-        let other = SecretHasher(masterKey: MasterKey.generate())
+    @Test("a different pepper gives a different digest")
+    func dependsOnPepper() {
+        let other = SecretHasher(pepper: SecretHasher.derivedPepper(MasterKey.generate()))
         #expect(other.hash("abc") != hasher.hash("abc"))
         #expect(!other.verify("abc", against: hasher.hash("abc")))
     }

@@ -71,7 +71,7 @@ struct SigningKeyMaterialTests {
         #expect(row.status == status)
         #expect(row.createdAt == 1_700_000_000)
         #expect(row.activatedAt == activatedAt)
-        #expect(row.sealedPrivateKey.hasPrefix("v1.1."))
+        #expect(row.sealedPrivateKey.hasPrefix("v1.\(MasterKeyTests.fixedVersion)."))
         #expect(!row.sealedPrivateKey.contains(Base64URL.encode(material.privateKey.rawRepresentation)))
         #expect(try JSONDecoder().decode(PublicJWK.self, from: Data(row.publicJWK.utf8)) == material.publicJWK)
         #expect(row.publicJWK.hasPrefix(#"{"alg":"ES256","crv":"P-256","kid":""#))
@@ -121,7 +121,7 @@ struct SigningKeyMaterialTests {
         let row = try SigningKeyMaterial.generate().stored(status: .active, sealer: sealer, now: 0)
         let otherMaster = Sealer(masterKey: MasterKey.generate(), purpose: .signingKeys)
         let otherPurpose = Sealer(masterKey: try MasterKey(base64: MasterKeyTests.fixedBase64), purpose: .upstream)
-        #expect(throws: SealerError.authenticationFailed) { try SigningKeyMaterial.open(row, sealer: otherMaster) }
+        #expect(throws: SealerError.unknownKeyVersion(MasterKeyTests.fixedVersion)) { try SigningKeyMaterial.open(row, sealer: otherMaster) }
         #expect(throws: SealerError.authenticationFailed) { try SigningKeyMaterial.open(row, sealer: otherPurpose) }
     }
 }

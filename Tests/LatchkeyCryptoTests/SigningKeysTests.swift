@@ -83,7 +83,7 @@ struct SigningKeysTests {
         let store = MemoryStore()
         try await SigningKeys(store: store, masterKey: masterKey).bootstrap(now: 100)
         let intruder = SigningKeys(store: store, masterKey: MasterKey.generate())
-        await #expect(throws: SealerError.authenticationFailed) { try await intruder.bootstrap(now: 100) }
+        await #expect(throws: SealerError.unknownKeyVersion(masterKey.version)) { try await intruder.bootstrap(now: 100) }
         #expect(intruder.activeKeyID == nil)
     }
 

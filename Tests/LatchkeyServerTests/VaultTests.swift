@@ -54,7 +54,8 @@ struct VaultTests {
                 target.accessToken = alice.refreshToken
             case .unknownKeyVersion:
                 target = alice
-                target.refreshToken = alice.refreshToken?.replacingOccurrences(of: "v1.1.", with: "v1.7.")
+                // A version no key held derives (7), in place of the stamp.
+                target.refreshToken = alice.refreshToken.map { "v1.7." + $0.split(separator: ".", maxSplits: 2)[2] }
             }
             try await runtime.upstreamCredentials.put(target)
             let opened = try #require(try await vault.credential(for: target.userID, providerID: target.providerID))
@@ -73,7 +74,7 @@ struct VaultTests {
         try await app.test { _, runtime in
             let vault = runtime.vault
             var broken = try await vault.connect(userID: "alice", providerID: "github", tokens: Self.tokens, account: nil)
-            broken.refreshToken = broken.refreshToken?.replacingOccurrences(of: "v1.1.", with: "v1.7.")
+            broken.refreshToken = broken.refreshToken.map { "v1.7." + $0.split(separator: ".", maxSplits: 2)[2] }
             try await runtime.upstreamCredentials.put(broken)
             // The reconnect commits between the failed read and its write-back.
             _ = try await vault.connect(userID: "alice", providerID: "github", tokens: Self.tokens, account: nil)

@@ -35,6 +35,7 @@ struct SchemaParityTests {
             "connected_at", "refreshed_at", "status", "last_error",
         ],
         "upstream_flows": ["state_hash", "user_id", "session_hash", "provider_id", "code_verifier", "created_at", "expires_at"],
+        "server_secrets": ["name", "sealed_value", "created_at"],
     ]
 
     @Test("a migrated database has exactly the tables and columns the migrations declare", arguments: TestEngine.available)

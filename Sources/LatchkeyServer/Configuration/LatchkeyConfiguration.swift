@@ -7,7 +7,8 @@ public import Logging
 public struct LatchkeyConfiguration: Sendable {
     /// Every setting name; a config file may use only these.
     public static let keys: [String] = [
-        "issuer", "host", "port", "database", "data-dir", "master-key", "master-key-file", "production", "dev",
+        "issuer", "host", "port", "database", "data-dir", "master-key", "master-key-file",
+        "master-key-previous", "master-key-previous-file", "production", "dev",
         "scopes", "resources", "default-resource", "access-token-lifetime",
         "refresh-token-idle-lifetime", "refresh-token-absolute-lifetime", "refresh-token-grace", "jwks-max-age", "key-refresh-interval", "log-level",
         "registration-initial-access-token", "registration-allowed-redirect-hosts", "registration-rate-limit",
@@ -26,6 +27,10 @@ public struct LatchkeyConfiguration: Sendable {
     /// Base64 master key from the environment or config; prefer `masterKeyFile` in production.
     public var masterKey: String?
     public var masterKeyFile: String?
+    /// Master keys replaced by `masterKey` that are still read until `latchkey master-key rotate` has re-sealed every
+    /// value: base64 keys separated by commas or whitespace, and a file with one per line.
+    public var masterKeyPrevious: String?
+    public var masterKeyPreviousFile: String?
     /// Fail-closed mode: a master key must be supplied and the issuer must be https.
     public var production: Bool
     /// Development conveniences (a demo user); only on a loopback issuer.
@@ -123,6 +128,8 @@ public struct LatchkeyConfiguration: Sendable {
         self.database = try DatabaseLocation(values["database"] ?? "\(dataDirectory)/latchkey.sqlite")
         self.masterKey = values["master-key"]
         self.masterKeyFile = values["master-key-file"]
+        self.masterKeyPrevious = values["master-key-previous"]
+        self.masterKeyPreviousFile = values["master-key-previous-file"]
         // Fail closed: anything but a loopback issuer is production unless that is impossible to mean.
         self.production = try bool("production") || !issuer.isLoopback
         self.dev = try bool("dev")
