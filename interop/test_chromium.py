@@ -128,3 +128,29 @@ def test_wrong_password(latchkey, chrome):
     assert "Incorrect username or password." in wait_for(chrome, By.CSS_SELECTOR, "[role=alert]").text
     assert not chrome.current_url.startswith(REDIRECT)
     assert chrome.get_cookie("latchkey-session") is None
+
+
+def test_vault_connect_and_disconnect(demo, chrome):
+    """`latchkey demo` as a newcomer clicks through it: Your connections, Connect Demo Cloud, Allow at Demo Cloud (the
+    fake upstream on loopback), back connected as octocat; then Disconnect, which revokes the token at Demo Cloud."""
+    chrome.get(demo.issuer + "/connections")
+    wait_for(chrome, By.ID, "password")
+    chrome.find_element(By.ID, "username").send_keys("demo")
+    chrome.find_element(By.ID, "password").send_keys(demo.password)
+    chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    card = wait_for(chrome, By.ID, "provider-demo-cloud")
+    assert "Not connected" in card.text
+    card.find_element(By.LINK_TEXT, "Connect").click()
+    # Latchkey's confirmation page, then its form posts and the browser follows the 303 to Demo Cloud.
+    assert wait_for(chrome, By.ID, "username").text == "demo"
+    chrome.find_element(By.XPATH, "//button[contains(., 'Continue to Demo Cloud')]").click()
+    wait_for(chrome, By.XPATH, "//button[contains(., 'Allow')]").click()
+    # Back on Latchkey: the callback stored the connection and sent the browser to Your connections.
+    WebDriverWait(chrome, 20).until(lambda driver: "connected=demo-cloud" in driver.current_url)
+    assert "Connected Demo Cloud." in wait_for(chrome, By.CSS_SELECTOR, "[role=status]").text
+    assert chrome.find_element(By.CSS_SELECTOR, "#provider-demo-cloud .account").text == "octocat"
+    chrome.find_element(By.XPATH, "//button[contains(., 'Disconnect Demo Cloud')]").click()
+    WebDriverWait(chrome, 20).until(lambda driver: "disconnected=demo-cloud" in driver.current_url)
+    assert "Disconnected Demo Cloud." in chrome.page_source
+    assert "did not confirm" not in chrome.page_source  # Demo Cloud confirmed the revocation
+    assert "Not connected" in chrome.find_element(By.ID, "provider-demo-cloud").text
