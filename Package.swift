@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Already under Hummingbird; named for NIOHTTPTypes' request and response parts in the connection-deadline handler.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // TLS settings for egress (TLS 1.2 at least); already in the graph through async-http-client.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The one outbound HTTP client (LatchkeyEgress): redirects off, timeouts, the address it connects to pinned.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -81,6 +83,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

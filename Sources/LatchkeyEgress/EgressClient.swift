@@ -4,6 +4,7 @@ public import LatchkeyCore
 public import NIOCore
 public import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The only code in the server that calls out (DESIGN §2). Every call:
 ///
@@ -120,7 +121,12 @@ public struct EgressClient: Sendable {
 
     func sendUnbounded(_ request: Request) async throws -> Response {
         let target = try await target(of: request.url)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        // Tokens and client secrets cross this connection: nothing older than TLS 1.2, certificates always verified.
+        tls.minimumTLSVersion = .tlsv12
+        tls.certificateVerification = .fullVerification
         var client = HTTPClient.Configuration(
+            tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: configuration.connectTimeout, read: configuration.readTimeout)
         )
