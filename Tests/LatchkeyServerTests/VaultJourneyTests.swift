@@ -164,6 +164,14 @@ struct VaultJourneyTests {
                 #expect(logs.entry(event: "vault.flow_misused")?.metadata["started_by"] == "id-alice")
                 // Alice's own callback afterwards: the state is gone.
                 #expect(try await alice.get(back).status == .badRequest)
+                // Alice herself in another browser (a forwarded link): refused too.
+                let restarted = try await alice.post("/connections/demo/connect", [("csrf_token", try #require(
+                    TestBrowser.field("csrf_token", in: try await alice.get("/connections/demo/connect").text)
+                ))])
+                let otherBrowser = TestBrowser(client)
+                #expect(try await otherBrowser.login(try await otherBrowser.get("/login")).status == .seeOther)
+                let forwarded = try await otherBrowser.get(Self.local(try await Self.upstreamRedirect(try #require(restarted.location))))
+                #expect(forwarded.status == .forbidden)
                 // A browser with no session at all gets nothing either.
                 let (_, _, second) = try await Self.start(client, runtime, "carol")
                 #expect(try await TestBrowser(client).get(Self.local(try await Self.upstreamRedirect(second))).status == .forbidden)
