@@ -58,6 +58,11 @@ public struct UpstreamConnections: Sendable {
         } catch {
             return .refused(.malformed, provider: nil)
         }
+        // Every state Latchkey issues is 32 random bytes in base64url: anything else was never issued, and costs no
+        // database write.
+        guard callback.state.utf8.count == 43, callback.state.utf8.allSatisfy(Self.isBase64URL) else {
+            return .refused(.unknownState, provider: nil)
+        }
         let flow: UpstreamFlow?
         do {
             // Consumed first, whoever presents it: a state works once, and a refused attempt burns it.
@@ -116,10 +121,13 @@ public struct UpstreamConnections: Sendable {
     /// Disconnects: the local row goes first (a failing upstream never keeps a user connected), then the refresh
     /// token — or the access token when there is none — is revoked at the upstream (RFC 7009) when it can be.
     public func disconnect(userID: String, provider: UpstreamProvider) async throws -> DisconnectOutcome {
-        let credential = try await vault.credential(for: userID, providerID: provider.id)
-        let deleted = try await vault.store.delete(userID: userID, providerID: provider.id)
-        guard deleted, let credential else { return DisconnectOutcome(deleted: deleted, revocation: .notAttempted) }
-        let token: (String, VaultField)? = credential.refreshToken.map { ($0, .refreshToken) } ?? credential.accessToken.map { ($0, .accessToken) }
+        guard let deleted = try await vault.store.delete(userID: userID, providerID: provider.id) else {
+            return DisconnectOutcome(deleted: false, revocation: .notAttempted)
+        }
+        // What was deleted is what is revoked; a value that does not open cannot be revoked (and is gone anyway).
+        let refresh = deleted.refreshToken.flatMap { try? vault.open($0, .refreshToken, userID: userID, providerID: provider.id) }
+        let access = deleted.accessToken.flatMap { try? vault.open($0, .accessToken, userID: userID, providerID: provider.id) }
+        let token: (String, VaultField)? = refresh.map { ($0, .refreshToken) } ?? access.map { ($0, .accessToken) }
         guard let (value, field) = token else { return DisconnectOutcome(deleted: true, revocation: .notAttempted) }
         do {
             let revoked = try await upstream.revoke(token: value, hint: field, provider: provider)
@@ -127,6 +135,10 @@ public struct UpstreamConnections: Sendable {
         } catch {
             return DisconnectOutcome(deleted: true, revocation: .failed(error))
         }
+    }
+
+    static func isBase64URL(_ byte: UInt8) -> Bool {
+        (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 45 || byte == 95
     }
 
     static func stateHash(_ state: String, hasher: SecretHasher) -> String {

@@ -62,7 +62,23 @@ public struct Vault: Sendable {
     /// not open (an unknown key version, a row moved between users, providers or fields) makes the connection
     /// `needs_reauth` — logged, never a crash and never a server error for the user.
     public func credential(for userID: String, providerID: String) async throws -> Credential? {
-        guard var stored = try await store.credential(userID: userID, providerID: providerID) else { return nil }
+        guard let stored = try await store.credential(userID: userID, providerID: providerID) else { return nil }
+        return try await opened(stored)
+    }
+
+    /// The user's connections as a status page shows them: each row's values are opened (and not kept), so a row that
+    /// no longer opens shows `needs_reauth` now rather than at its next use.
+    public func connections(of userID: String) async throws -> [StoredUpstreamCredential] {
+        var rows: [StoredUpstreamCredential] = []
+        for stored in try await store.list(userID: userID) {
+            rows.append(stored.status == .needsReauth ? stored : try await opened(stored).stored)
+        }
+        return rows
+    }
+
+    func opened(_ stored: StoredUpstreamCredential) async throws -> Credential {
+        var stored = stored
+        let userID = stored.userID, providerID = stored.providerID
         do {
             let access = try stored.accessToken.map { try open($0, .accessToken, userID: userID, providerID: providerID) }
             let refresh = try stored.refreshToken.map { try open($0, .refreshToken, userID: userID, providerID: providerID) }

@@ -51,12 +51,12 @@ public struct SQLUpstreamCredentialStore: UpstreamCredentialStore {
         }
     }
 
-    public func delete(userID: String, providerID: String) async throws -> Bool {
+    public func delete(userID: String, providerID: String) async throws -> StoredUpstreamCredential? {
         try await database.withSession { db in
             try await db.raw("""
-                DELETE FROM upstream_credentials WHERE user_id = \(bind: userID) AND provider_id = \(bind: providerID) RETURNING provider_id
-                """).first() != nil
-        }
+                DELETE FROM upstream_credentials WHERE user_id = \(bind: userID) AND provider_id = \(bind: providerID) RETURNING *
+                """).first()
+        }.map(Self.decode)
     }
 
     static func decode(_ row: any SQLRow) throws -> StoredUpstreamCredential {

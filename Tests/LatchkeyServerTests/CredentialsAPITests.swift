@@ -141,6 +141,11 @@ struct CredentialsAPITests {
             #expect(try await Self.bearer(client, writer, .delete).status == .noContent)
             #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "github") == nil)
 
+            // A token of a client the operator deleted dies with it.
+            let clientID = try #require(OAuthTest.claims(writer)["client_id"] as? String)
+            _ = try await runtime.deleteClient(id: clientID)
+            #expect(try await Self.bearer(client, writer).status == .unauthorized)
+
             // Foreign and malformed tokens.
             #expect(try await Self.bearer(client, "not-a-jwt").status == .unauthorized)
             #expect(try await Self.bearer(client, String(writer.dropLast(2)) + "xx").status == .unauthorized)
@@ -171,12 +176,33 @@ struct CredentialsAPITests {
                 clientID, "&resource=\(AuthorizationResponse.percentEncode(Self.api))&scope=mcp:tools"
             ))
             #expect(mixed.redirectParameters["error"] == "invalid_scope")
+            // Asking for the API without a scope grants none of its scopes: they are never a default.
+            let bare = try await Self.userToken(client, runtime, scope: "")
+            #expect(bare.status == .ok && (bare.json["scope"] as? String ?? "").isEmpty)
             // A machine client may not get a token for the API at all.
             let worker = try await OAuthTest.registerWorker(client)
             let machine = try await OAuthTest.post(
                 client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(Self.api))", authorization: worker.basic
             )
             #expect(machine.status == .badRequest && machine.json["error"] as? String == "invalid_target")
+        }
+    }
+
+    @Test("a row whose values do not open (an unknown key version) shows needs_reauth on the next read, never a server error")
+    func unopenableRow() async throws {
+        let app = TestApp(Self.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let (alice, _) = try await Self.signedIn(client, runtime, "alice")
+            try await runtime.upstreamCredentials.put(StoredUpstreamCredential(
+                userID: "id-alice", providerID: "github", accessToken: "v1.987654.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                refreshToken: nil, tokenType: "Bearer", scopes: ["repo"], account: "@alice", accessTokenExpiresAt: nil, connectedAt: 1
+            ))
+            let list = try await alice.get("/api/v1/user/credentials")
+            #expect(list.status == .ok)
+            #expect((list.json["credentials"] as? [[String: Any]])?.first?["status"] as? String == "needs_reauth")
+            #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "github")?.status == .needsReauth)
+            #expect(try await alice.get("/connections").text.contains("Needs reconnecting"))
         }
     }
 }

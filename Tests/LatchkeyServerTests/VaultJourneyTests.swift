@@ -272,4 +272,24 @@ struct VaultJourneyTests {
             }
         }
     }
+
+    @Test("connects are throttled per user, and a callback whose state Latchkey never issued costs no lookup")
+    func throttles() async throws {
+        try await withFakeUpstream(Self.fake()) { fake in
+            let app = try Self.app(fake)
+            defer { app.removeFiles() }
+            try await app.test { client, runtime in
+                let (alice, csrf) = try await CredentialsAPITests.signedIn(client, runtime, "alice")
+                for _ in 0..<20 {
+                    #expect(try await alice.post("/connections/demo/connect", [("csrf_token", csrf)]).status == .seeOther)
+                }
+                let throttled = try await alice.post("/connections/demo/connect", [("csrf_token", csrf)])
+                #expect(throttled.status == .tooManyRequests && throttled.headers[.retryAfter] != nil)
+                // Only the newest five flows are kept.
+                #expect(try await runtime.upstreamFlows.deleteExpired(now: .max) == 5)
+                let forged = try await alice.get("/connections/callback?code=c&state=short")
+                #expect(forged.status == .badRequest && forged.text.contains("expired"))
+            }
+        }
+    }
 }

@@ -25,8 +25,8 @@ struct UpstreamCredentialStoreTests {
             try await store.put(replaced)
             #expect(try await store.credential(userID: "u1", providerID: "github") == replaced)
             #expect(try await store.list(userID: "u1").map(\.providerID) == ["github", "google"])
-            #expect(try await store.delete(userID: "u1", providerID: "github"))
-            #expect(try await !store.delete(userID: "u1", providerID: "github"))
+            #expect(try await store.delete(userID: "u1", providerID: "github") == replaced)
+            #expect(try await store.delete(userID: "u1", providerID: "github") == nil)
             #expect(try await store.credential(userID: "u2", providerID: "github") != nil)
         }
     }
@@ -40,7 +40,7 @@ struct UpstreamCredentialStoreTests {
             for probe in ["alice:", "alice|github", "alice%", "%", "_lice", "alice:github"] {
                 #expect(try await store.credential(userID: probe, providerID: "github") == nil)
                 #expect(try await store.list(userID: probe).allSatisfy { $0.userID == probe })
-                #expect(try await !store.delete(userID: probe, providerID: "github"))
+                #expect(try await store.delete(userID: probe, providerID: "github") == nil)
             }
             #expect(try await store.credential(userID: "alice", providerID: "github") != nil)
         }

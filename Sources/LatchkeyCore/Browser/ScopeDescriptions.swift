@@ -5,6 +5,8 @@ public enum ScopeDescriptions {
         "mcp:resources": "read the resources this MCP server exposes",
         "mcp:prompts": "use the prompts this MCP server offers",
         "offline_access": "keep access when you are not using it, until you revoke it",
+        "credentials:read": "see which services (GitHub, …) you connected to Latchkey, and as whom; never their tokens",
+        "credentials:write": "connect, replace and disconnect the services you connected to Latchkey on your behalf",
     ]
 
     /// The description of `scope`; scopes the operator added get a generic one naming them.

@@ -125,7 +125,9 @@ public struct AuthorizationRequestValidator: Sendable {
         let offered = { (scopes: [String]) in scopes.filter { $0 == "offline_access" || resources.offers($0, for: audience) } }
         let requested = try Scope.parse(scope)
         guard !requested.isEmpty else {
-            return offered(Scope.allowed(for: client, supported: supportedScopes)).filter { $0 != "offline_access" }
+            // Latchkey's own API scopes are never a default: a client gets them only by asking, on the consent page.
+            return offered(Scope.allowed(for: client, supported: supportedScopes))
+                .filter { $0 != "offline_access" && !resources.reservedScopes.contains($0) }
         }
         if let other = requested.first(where: { $0 != "offline_access" && !resources.offers($0, for: audience) }),
            supportedScopes.contains(other) {

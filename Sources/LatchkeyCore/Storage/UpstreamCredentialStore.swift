@@ -8,6 +8,7 @@ public protocol UpstreamCredentialStore: Sendable {
     /// meanwhile (a reconnect, a refresh) is left alone. The sealed values are kept, so a key that comes back opens
     /// them again. `false` when the row changed or is gone.
     func markNeedsReauth(_ credential: StoredUpstreamCredential) async throws -> Bool
-    /// `false` when there was nothing to delete.
-    func delete(userID: String, providerID: String) async throws -> Bool
+    /// Deletes the row and returns it as it was deleted (`nil` when there was none), so what is revoked upstream is
+    /// exactly what was removed — never a row a concurrent reconnect just wrote.
+    func delete(userID: String, providerID: String) async throws -> StoredUpstreamCredential?
 }

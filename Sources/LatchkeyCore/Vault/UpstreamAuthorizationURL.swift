@@ -17,6 +17,11 @@ public enum UpstreamAuthorizationURL {
         if !provider.scopes.isEmpty { pairs.append(("scope", provider.scopes.joined(separator: " "))) }
         pairs += provider.authorizationParameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let query = FormEncoding.encode(pairs)
+        // The endpoint's own query (from configuration or metadata) may not carry a parameter Latchkey sets: a second
+        // `state` or `redirect_uri` would be ambiguous at the upstream.
+        if let item = components.queryItems?.first(where: { UpstreamProvider.reservedAuthorizationParameters.contains($0.name) }) {
+            throw ProviderError("\(provider.id): the authorization endpoint's query sets '\(item.name)', which Latchkey sets itself")
+        }
         let existing = components.percentEncodedQuery.flatMap { $0.isEmpty ? nil : $0 }
         let base = endpoint.split(separator: "?", maxSplits: 1)[0]
         return base + "?" + (existing.map { $0 + "&" } ?? "") + query

@@ -32,7 +32,7 @@ struct VaultModule: RouteModule {
             issuer: issuer, providers: configuration.providers, sessions: runtime.browserSessions, connections: connections,
             access: CredentialsAPIAccess(issuer: issuer),
             verifier: VerifiedTokenCache(codec: AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: issuer.url)),
-            revocations: runtime.revocations, users: runtime.users, events: runtime.events, clock: runtime.clock
+            revocations: runtime.revocations, users: runtime.users, clients: runtime.clients, events: runtime.events, clock: runtime.clock
         )
         self.pages = ConnectionsController(
             providers: configuration.providers, connections: connections, sessions: runtime.browserSessions,

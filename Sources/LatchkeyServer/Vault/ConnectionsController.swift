@@ -14,6 +14,11 @@ struct ConnectionsController {
     let login: LoginPages
     let events: SecurityLog
     let clock: UnixClock
+    /// Each connect or disconnect calls the upstream with Latchkey's client credentials: a user may start at most this
+    /// many a minute, so no one can make Latchkey hammer (and get its OAuth app flagged by) a provider.
+    let upstreamCalls = RateLimiter(limit: 20, windowSeconds: 60)
+    /// Callbacks cost a database write before anything is known about them: per address and minute.
+    let callbacks = RateLimiter(limit: 30, windowSeconds: 60)
 
     var pages: PageRenderer { login.pages }
     var paths: PagePaths { pages.paths }
@@ -24,16 +29,19 @@ struct ConnectionsController {
             return try await list(request, current)
         }
         router.get(RouterPath(paths.connectionsCallback)) { request, context in
-            await callback(request, context)
+            if let wait = callbacks.check(context.clientIP, now: clock.now()) { return tooMany(wait) }
+            return await callback(request, context)
         }
+        // Sign-in comes before the provider lookup, so no one signed out can learn which providers exist.
         router.get(RouterPath(paths.connections + "/:provider/connect")) { request, context in
+            guard let current = context.signedIn else { return login.page(request, returnTo: returnPath(context), clientName: nil) }
             guard let provider = provider(context) else { return unknownProvider() }
-            guard let current = context.signedIn else { return login.page(request, returnTo: paths.connect(provider.id), clientName: nil) }
             return try await confirmation(provider, current)
         }
         router.post(RouterPath(paths.connections + "/:provider/connect")) { request, context in
+            guard let current = context.signedIn else { return login.page(request, returnTo: returnPath(context), clientName: nil) }
             guard let provider = provider(context) else { return unknownProvider() }
-            guard let current = context.signedIn else { return login.page(request, returnTo: paths.connect(provider.id), clientName: nil) }
+            if let wait = upstreamCalls.check(current.user.id, now: clock.now()) { return tooMany(wait) }
             do {
                 let url = try await connections.start(provider: provider, userID: current.user.id, sessionHash: current.session.idHash)
                 return BrowserResponse.redirect(url, status: .seeOther)
@@ -42,11 +50,19 @@ struct ConnectionsController {
                     title: "\(provider.name) is not reachable", message: "Latchkey could not find \(provider.name)'s sign-in page (\(failure.code)).",
                     hint: "Try again in a moment. If it keeps failing, tell your Latchkey operator.", status: .badGateway
                 )
+            } catch let error as ProviderError {
+                // The reason names the configuration problem (never a secret), for the operator.
+                events.record(.upstreamConnectFailed(userID: current.user.id, providerID: provider.id, reason: "misconfigured: \(error)"))
+                return pages.error(
+                    title: "\(provider.name) is misconfigured", message: "Latchkey cannot build \(provider.name)'s sign-in address.",
+                    hint: "Tell your Latchkey operator; the server log names the problem.", status: .badGateway
+                )
             }
         }
         router.post(RouterPath(paths.connections + "/:provider/disconnect")) { request, context in
-            guard let provider = provider(context) else { return unknownProvider() }
             guard let current = context.signedIn else { return login.page(request, returnTo: paths.connections, clientName: nil) }
+            guard let provider = provider(context) else { return unknownProvider() }
+            if let wait = upstreamCalls.check(current.user.id, now: clock.now()) { return tooMany(wait) }
             let outcome = try await connections.disconnect(userID: current.user.id, provider: provider)
             Self.record(outcome, userID: current.user.id, providerID: provider.id, events: events)
             var target = paths.connections + "?disconnected=" + provider.id
@@ -60,12 +76,26 @@ struct ConnectionsController {
         return providers.first { $0.id == id }
     }
 
+    /// Where the login form returns: this provider's connect page when the id is well-formed (`LoginReturn` checks it
+    /// again), else the connections page.
+    func returnPath(_ context: Context) -> String {
+        guard let id = context.parameters.get("provider"), UpstreamProvider.isValidID(id) else { return paths.connections }
+        return paths.connect(id)
+    }
+
+    func tooMany(_ wait: Int) -> Response {
+        pages.render("error", [
+            "title": "Too many requests", "message": "Too many connection attempts in a short time.",
+            "hint": "Try again in \(wait) seconds.",
+        ], status: .tooManyRequests, headers: [.retryAfter: String(wait)])
+    }
+
     func unknownProvider() -> Response {
         pages.error(title: "Unknown service", message: "No upstream service by that name is configured.", status: .notFound)
     }
 
     func list(_ request: Request, _ current: SignedIn) async throws -> Response {
-        let stored = try await connections.vault.store.list(userID: current.user.id)
+        let stored = try await connections.vault.connections(of: current.user.id)
         let csrf = sessions.csrfToken(for: current.session)
         let now = clock.now()
         let rows: [[String: Any]] = providers.map { provider in

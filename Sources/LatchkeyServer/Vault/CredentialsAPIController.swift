@@ -18,8 +18,11 @@ struct CredentialsAPIController {
     let verifier: VerifiedTokenCache
     let revocations: RevocationList
     let users: any UserStore
+    let clients: any ClientStore
     let events: SecurityLog
     let clock: UnixClock
+    /// Deposits and disconnects per user and minute: each disconnect calls the upstream with Latchkey's credentials.
+    let changes = RateLimiter(limit: 30, windowSeconds: 60)
 
     var vault: Vault { connections.vault }
     var base: String { issuer.path + CredentialsAPIAccess.path }
@@ -27,7 +30,7 @@ struct CredentialsAPIController {
     func addRoutes(to router: Router<Context>) {
         router.get(RouterPath(base)) { request, _ in
             let user = try await caller(request)
-            let stored = try await vault.store.list(userID: user.id)
+            let stored = try await vault.connections(of: user.id)
             let now = clock.now()
             let list = providers.map { provider in
                 CredentialView(provider: provider, stored: stored.first { $0.providerID == provider.id }, now: now, issuer: issuer)
@@ -42,6 +45,7 @@ struct CredentialsAPIController {
         router.put(RouterPath(base + "/:provider")) { request, context in
             let user = try await caller(request, unsafe: true)
             let provider = try provider(context)
+            try limit(user)
             let deposit = try CredentialDeposit(try await JSONBody.read(request, maxBytes: 32 * 1024, errorCode: .invalidRequest))
             _ = try await vault.connect(
                 userID: user.id, providerID: provider.id,
@@ -55,6 +59,7 @@ struct CredentialsAPIController {
         router.delete(RouterPath(base + "/:provider")) { request, context in
             let user = try await caller(request, unsafe: true)
             let provider = try provider(context)
+            try limit(user)
             let outcome = try await connections.disconnect(userID: user.id, provider: provider)
             ConnectionsController.record(outcome, userID: user.id, providerID: provider.id, events: events)
             return Response(status: .noContent, headers: [.cacheControl: "no-store"])
@@ -63,7 +68,7 @@ struct CredentialsAPIController {
 
     func view(_ provider: UpstreamProvider, userID: String) async throws -> CredentialView {
         CredentialView(
-            provider: provider, stored: try await vault.store.credential(userID: userID, providerID: provider.id), now: clock.now(), issuer: issuer
+            provider: provider, stored: try await vault.credential(for: userID, providerID: provider.id)?.stored, now: clock.now(), issuer: issuer
         )
     }
 
@@ -97,6 +102,12 @@ struct CredentialsAPIController {
         return current.user
     }
 
+    func limit(_ user: User) throws {
+        if let wait = changes.check(user.id, now: clock.now()) {
+            throw OAuthError(.rateLimited, "Too many changes to your connections; retry later", httpStatus: 429, retryAfter: wait)
+        }
+    }
+
     /// A read with a browser session answers the session's CSRF token in `X-CSRF-Token`, so a same-origin front end
     /// can make changes (only same-origin script can read a response: the API sends no CORS headers).
     func withCSRF(_ response: Response, _ request: Request) async throws -> Response {
@@ -115,6 +126,10 @@ struct CredentialsAPIController {
             throw OAuthError.invalidToken("The access token is invalid, expired or revoked")
         }
         let userID = try access.user(of: claims, write: write)
+        // A deleted client's tokens die with it, as at introspection.
+        guard try await clients.client(id: claims.clientID) != nil else {
+            throw OAuthError.invalidToken("The access token's client no longer exists")
+        }
         guard let user = try await users.user(id: userID), !user.disabled else {
             throw OAuthError.invalidToken("The access token's user no longer exists or is disabled")
         }
