@@ -29,8 +29,12 @@ public struct UpstreamClient: Sendable {
         case .discovered(let issuer):
             let now = clock.now()
             if let cached = discovered.get(provider.id, now: now) { return UpstreamEndpoints(provider: provider, metadata: cached) }
-            guard let url = UpstreamMetadata.metadataURL(forIssuer: issuer) else { throw .invalidResponse("the issuer is not a URL") }
-            let response = try await send(.init(url: url, headers: [("Accept", "application/json")]))
+            guard let url = UpstreamMetadata.metadataURL(forIssuer: issuer), let oidc = UpstreamMetadata.openIDConfigurationURL(forIssuer: issuer) else {
+                throw .invalidResponse("the issuer is not a URL")
+            }
+            var response = try await send(.init(url: url, headers: [("Accept", "application/json")]))
+            // No RFC 8414 document: try OpenID Connect Discovery, which many providers publish instead.
+            if response.status == 404 { response = try await send(.init(url: oidc, headers: [("Accept", "application/json")])) }
             guard response.status == 200 else {
                 throw response.status >= 500 ? .unavailable(status: response.status) : .rejected(code: nil, status: response.status)
             }

@@ -17,11 +17,13 @@ public struct SQLUpstreamFlowStore: UpstreamFlowStore {
                 VALUES (\(bind: flow.stateHash), \(bind: flow.userID), \(bind: flow.sessionHash), \(bind: flow.providerID),
                     \(bind: flow.codeVerifier), \(bind: flow.createdAt), \(bind: flow.expiresAt))
                 """).run()
-            // Bounded per user: a script that starts flows in a loop keeps only the newest few.
+            // Bounded per user: a script that starts flows in a loop keeps only the newest few. The flow just created
+            // always stays (several started in one second tie on created_at).
             try await db.raw("""
-                DELETE FROM upstream_flows WHERE user_id = \(bind: flow.userID) AND state_hash NOT IN (
-                    SELECT state_hash FROM upstream_flows WHERE user_id = \(bind: flow.userID)
-                    ORDER BY created_at DESC, state_hash DESC LIMIT \(bind: maxPerUser))
+                DELETE FROM upstream_flows WHERE user_id = \(bind: flow.userID) AND state_hash <> \(bind: flow.stateHash)
+                AND state_hash NOT IN (
+                    SELECT state_hash FROM upstream_flows WHERE user_id = \(bind: flow.userID) AND state_hash <> \(bind: flow.stateHash)
+                    ORDER BY created_at DESC, state_hash DESC LIMIT \(bind: max(0, maxPerUser - 1)))
                 """).run()
         }
     }

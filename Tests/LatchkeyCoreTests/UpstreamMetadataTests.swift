@@ -12,6 +12,14 @@ struct UpstreamMetadataTests {
         #expect(UpstreamMetadata.metadataURL(forIssuer: issuer) == url)
     }
 
+    @Test("OpenID Connect Discovery appends the well-known segment to the issuer (Google publishes only this)", arguments: [
+        ("https://accounts.google.com", "https://accounts.google.com/.well-known/openid-configuration"),
+        ("https://idp.example.com/tenant/a/", "https://idp.example.com/tenant/a/.well-known/openid-configuration"),
+    ])
+    func openIDConfigurationURL(issuer: String, url: String) {
+        #expect(UpstreamMetadata.openIDConfigurationURL(forIssuer: issuer) == url)
+    }
+
     @Test("the document's issuer must be the one asked for; endpoints must be https; iss support is read")
     func parse() throws {
         let good = #"{"issuer":"https://idp.example.com","authorization_endpoint":"https://idp.example.com/a","token_endpoint":"https://idp.example.com/t","revocation_endpoint":"https://idp.example.com/r","authorization_response_iss_parameter_supported":true}"#

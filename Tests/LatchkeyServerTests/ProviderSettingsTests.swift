@@ -52,7 +52,7 @@ struct ProviderSettingsTests {
         (#"[{"id":"gh","issuer":"https://a.example#x","client_id":"c","client_secret_env":"X"}]"#, "https URL"),
         (#"[{"id":"gh","issuer":"https://a.example","client_id":"c","client_secret_env":"X","authorization_params":{"redirect_uri":"https://evil.example"}}]"#, "may not set 'redirect_uri'"),
         (#"[{"id":"gh","issuer":"https://a.example","client_id":"c","client_secret_env":"X","scopes":"repo"}]"#, "scopes must be an array"),
-        (#"[{"id":"gh","issuer":"https://a.example","client_id":"c","client_secret_env":"X","account_field":"login"}]"#, "needs a userinfo_endpoint"),
+        (#"[{"id":"gh","authorization_endpoint":"https://a.example/a","token_endpoint":"https://a.example/t","client_id":"c","client_secret_env":"X","account_field":"login"}]"#, "needs a userinfo_endpoint"),
         (#"[{"id":"gh","issuer":"https://a.example","client_id":"c","client_secret_env":"X"},{"id":"gh","issuer":"https://b.example","client_id":"d","client_secret_env":"Y"}]"#, "used twice"),
         (#"{"id":"gh"}"#, "must be a JSON array"),
     ])

@@ -101,12 +101,13 @@ struct VaultJourneyTests {
                 #expect(replay.status == .badRequest && replay.text.contains("expired"))
                 #expect(fake.requests(to: "/token").count == 1)
 
+                // A disconnect form without the session's token changes nothing.
+                #expect(try await alice.post("/connections/demo/disconnect", []).status == .forbidden)
+                #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo") != nil)
                 let disconnected = try await alice.post("/connections/demo/disconnect", [("csrf_token", csrf)])
                 #expect(disconnected.status == .seeOther && disconnected.location == "/connections?disconnected=demo")
                 #expect(fake.revokedTokens.contains(refresh))
                 #expect(try await alice.get("/api/v1/user/credentials/demo").json["status"] as? String == "not_connected")
-                // A disconnect form without the session's token changes nothing.
-                #expect(try await alice.post("/connections/demo/disconnect", []).status == .forbidden)
             }
         }
     }

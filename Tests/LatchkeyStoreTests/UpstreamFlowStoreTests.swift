@@ -34,6 +34,9 @@ struct UpstreamFlowStoreTests {
             #expect(try await store.consume(stateHash: "s1") == nil)
             for index in 2..<5 { #expect(try await store.consume(stateHash: "s\(index)") != nil) }
             #expect(try await store.consume(stateHash: "other") != nil)
+            // Flows started in the same second: the newest is never the one dropped.
+            for state in ["z", "a", "m"] { try await store.create(Self.flow(state, at: 900), maxPerUser: 2) }
+            #expect(try await store.consume(stateHash: "m") != nil)
         }
     }
 

@@ -18,6 +18,13 @@ public struct UpstreamMetadata: Sendable, Equatable {
         return components.string
     }
 
+    /// OpenID Connect Discovery §4: `/.well-known/openid-configuration` appended to the issuer — what providers that
+    /// publish no RFC 8414 document (Google) serve.
+    public static func openIDConfigurationURL(forIssuer issuer: String) -> String? {
+        guard let components = URLComponents(string: issuer), components.query == nil, components.fragment == nil else { return nil }
+        return (issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer) + "/.well-known/openid-configuration"
+    }
+
     /// Parses a metadata document. RFC 8414 §3.3: its `issuer` must be identical to the issuer it was fetched for,
     /// or the document is refused (a mix-up of two servers). Bodies nesting deeper than 8 levels are refused unparsed.
     public init(json: Data, expectedIssuer: String) throws {

@@ -77,7 +77,8 @@ public struct UpstreamProvider: Sendable, Equatable {
         }
         if let revocationEndpoint { try endpoint("revocation_endpoint", revocationEndpoint) }
         if let userinfoEndpoint { try endpoint("userinfo_endpoint", userinfoEndpoint) }
-        if accountField != nil, userinfoEndpoint == nil {
+        // With discovery the metadata may name the userinfo endpoint; with explicit endpoints it must be configured.
+        if accountField != nil, userinfoEndpoint == nil, case .configured = endpoints {
             throw ProviderError("\(id): account_field needs a userinfo_endpoint to read it from")
         }
         guard !clientID.isEmpty, clientID.utf8.count <= 512 else { throw ProviderError("\(id): client_id must be 1 to 512 characters") }

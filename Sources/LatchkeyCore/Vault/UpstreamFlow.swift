@@ -7,7 +7,7 @@ public struct UpstreamFlow: Sendable, Equatable {
     /// The starting browser session's `idHash`: only that browser may complete the flow.
     public var sessionHash: String
     public var providerID: String
-    /// The PKCE `code_verifier`, sealed (`VaultField.codeVerifier`).
+    /// The PKCE `code_verifier`, sealed with associated data naming this flow's state hash and user.
     public var codeVerifier: String
     public var createdAt: Int64
     public var expiresAt: Int64
