@@ -14,10 +14,10 @@ public struct UpstreamClient: Sendable {
     let discovered: DiscoveryCache
     let clock: UnixClock
 
-    public init(egress: EgressClient, secrets: [String: String], clock: UnixClock) {
+    public init(egress: EgressClient, secrets: [String: String], discovery: DiscoveryCache, clock: UnixClock) {
         self.egress = egress
         self.secrets = secrets
-        self.discovered = DiscoveryCache()
+        self.discovered = discovery
         self.clock = clock
     }
 
@@ -58,6 +58,13 @@ public struct UpstreamClient: Sendable {
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("code_verifier", verifier),
         ])
         return try UpstreamTokenResponse(status: response.status, body: Data(response.body.readableBytesView), requested: provider.scopes)
+    }
+
+    /// RFC 6749 §6: a refresh. `scopes` are those held, which an answer without `scope` keeps.
+    public func refresh(_ refreshToken: String, scopes: [String], provider: UpstreamProvider) async throws(UpstreamFailure) -> UpstreamTokenResponse {
+        let endpoints = try await endpoints(for: provider)
+        let response = try await post(endpoints.token, provider: provider, form: [("grant_type", "refresh_token"), ("refresh_token", refreshToken)])
+        return try UpstreamTokenResponse(status: response.status, body: Data(response.body.readableBytesView), requested: scopes)
     }
 
     /// RFC 7009: revokes `token` at the provider. `false` when the provider has no revocation endpoint.
@@ -118,9 +125,11 @@ public struct UpstreamClient: Sendable {
 }
 
 /// Discovered metadata per provider, kept an hour. Failures are not kept: the next connect tries again.
-final class DiscoveryCache: Sendable {
+public final class DiscoveryCache: Sendable {
     static let lifetime: Int64 = 3600
     let entries = Mutex<[String: (metadata: UpstreamMetadata, fetchedAt: Int64)]>([:])
+
+    public init() {}
 
     func get(_ providerID: String, now: Int64) -> UpstreamMetadata? {
         entries.withLock { entries in

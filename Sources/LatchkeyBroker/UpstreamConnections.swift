@@ -8,8 +8,9 @@ public import Logging
 /// A flow is bound to the user *and* the browser session that started it; its `state` is stored only as an HMAC and
 /// consumed before anything else happens, so a replayed, stolen or another user's callback stores nothing.
 public struct UpstreamConnections: Sendable {
-    public let vault: Vault
-    public let upstream: UpstreamClient
+    public let access: UpstreamAccess
+    public var vault: Vault { access.vault }
+    public var upstream: UpstreamClient { access.upstream }
     let flows: any UpstreamFlowStore
     let hasher: SecretHasher
     let sealer: Sealer
@@ -19,11 +20,10 @@ public struct UpstreamConnections: Sendable {
     let logger: Logger
 
     public init(
-        vault: Vault, upstream: UpstreamClient, flows: any UpstreamFlowStore, hasher: SecretHasher, sealer: Sealer, redirectURI: String,
-        clock: UnixClock, logger: Logger
+        access: UpstreamAccess, flows: any UpstreamFlowStore, hasher: SecretHasher, sealer: Sealer, redirectURI: String, clock: UnixClock,
+        logger: Logger
     ) {
-        self.vault = vault
-        self.upstream = upstream
+        self.access = access
         self.flows = flows
         self.hasher = hasher
         self.sealer = sealer
@@ -109,6 +109,7 @@ public struct UpstreamConnections: Sendable {
                               scopes: tokens.scopes, expiresIn: tokens.expiresIn),
                 account: account
             )
+            access.evict(userID: flow.userID, providerID: provider.id)
             return .connected(provider: provider, credential: stored)
         } catch let failure as UpstreamFailure {
             return .refused(.upstream(failure), provider: provider)
@@ -124,6 +125,7 @@ public struct UpstreamConnections: Sendable {
         guard let deleted = try await vault.store.delete(userID: userID, providerID: provider.id) else {
             return DisconnectOutcome(deleted: false, revocation: .notAttempted)
         }
+        access.evict(userID: userID, providerID: provider.id)
         // What was deleted is what is revoked; a value that does not open cannot be revoked (and is gone anyway).
         let refresh = deleted.refreshToken.flatMap { try? vault.open($0, .refreshToken, userID: userID, providerID: provider.id) }
         let access = deleted.accessToken.flatMap { try? vault.open($0, .accessToken, userID: userID, providerID: provider.id) }

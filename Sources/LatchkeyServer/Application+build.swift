@@ -45,7 +45,7 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
     let modules: [any RouteModule] = [
         try DiscoveryModule(runtime: runtime),
         RegistrationModule(runtime: runtime),
-        TokenModule(runtime: runtime),
+        try TokenModule(runtime: runtime),
         try await BrowserModule(runtime: runtime),
         try await VaultModule(runtime: runtime),
         HealthModule(runtime: runtime),

@@ -1,4 +1,5 @@
 import LatchkeyBroker
+import LatchkeyEgress
 public import LatchkeyCore
 public import LatchkeyCrypto
 public import LatchkeyStore
@@ -21,6 +22,12 @@ public struct LatchkeyRuntime: Sendable {
     public let upstreamCredentials: any UpstreamCredentialStore
     /// Pending connect flows of the vault.
     public let upstreamFlows: any UpstreamFlowStore
+    /// Refresh leases and write-backs of the vault's rows.
+    let upstreamRefreshes: any UpstreamRefreshStore
+    /// What the vault keeps in memory on this instance, shared by every route: opened tokens for seconds, refreshes
+    /// in flight, back-off, discovered provider metadata.
+    let upstreamAccessState = UpstreamAccessState()
+    let upstreamDiscovery = DiscoveryCache()
     /// Seals and opens vault values: AES-256-GCM under the upstream purpose key.
     let upstreamSealer: Sealer
     /// The master key and the previous ones still read (`master-key-previous`).
@@ -45,6 +52,17 @@ public struct LatchkeyRuntime: Sendable {
 
     /// The credential vault over this runtime's store and key.
     var vault: Vault { Vault(store: upstreamCredentials, sealer: upstreamSealer, logger: logger, clock: clock) }
+
+    /// The vault's upstream access over this runtime. Reads the providers' client secrets, so it throws naming a
+    /// missing one.
+    func upstreamAccess() throws -> UpstreamAccess {
+        let secrets = try ProviderSecrets.load(configuration.providers)
+        let client = UpstreamClient(
+            egress: EgressClient(configuration: .init(policy: configuration.egress)), secrets: secrets.secrets, discovery: upstreamDiscovery,
+            clock: clock
+        )
+        return UpstreamAccess(vault: vault, upstream: client, refreshes: upstreamRefreshes, state: upstreamAccessState, clock: clock, logger: logger)
+    }
 
     /// Where security events go (`SecurityLog`).
     public var events: SecurityLog { SecurityLog(logger: logger) }
@@ -76,6 +94,7 @@ public struct LatchkeyRuntime: Sendable {
                 consents: SQLConsentStore(database: database),
                 upstreamCredentials: SQLUpstreamCredentialStore(database: database),
                 upstreamFlows: SQLUpstreamFlowStore(database: database),
+                upstreamRefreshes: SQLUpstreamCredentialStore(database: database),
                 upstreamSealer: Sealer(keys: masterKeys, purpose: .upstream),
                 masterKeys: masterKeys,
                 passwords: PasswordHasher(),

@@ -29,7 +29,11 @@ extension OAuthError: HTTPResponseError {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding two strings cannot fail; should it ever, the client still gets the code.
-        return (try? encoder.encode(["error": code.rawValue, "error_description": description])) ?? Data(#"{"error":"server_error"}"#.utf8)
+        var members = details
+        members["error"] = code.rawValue
+        members["error_description"] = description
+        members["error_uri"] = errorURI
+        return (try? encoder.encode(members)) ?? Data(#"{"error":"server_error"}"#.utf8)
     }
 
     /// Drops characters RFC 6750 §3 does not allow in a quoted auth-param.

@@ -22,7 +22,8 @@ public struct SQLUpstreamCredentialStore: UpstreamCredentialStore {
                 ON CONFLICT (user_id, provider_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
                     token_type = excluded.token_type, scope = excluded.scope, account = excluded.account,
                     access_token_expires_at = excluded.access_token_expires_at, connected_at = excluded.connected_at,
-                    refreshed_at = excluded.refreshed_at, status = excluded.status, last_error = excluded.last_error
+                    refreshed_at = excluded.refreshed_at, status = excluded.status, last_error = excluded.last_error,
+                    version = upstream_credentials.version + 1, refresh_lease_owner = NULL, refresh_lease_until = NULL
                 """).run()
         }
     }
@@ -73,7 +74,8 @@ public struct SQLUpstreamCredentialStore: UpstreamCredentialStore {
             refreshedAt: try row.decode(column: "refreshed_at", as: Int64?.self),
             // An unknown status (a newer binary wrote it) asks the user to connect again rather than guess.
             status: StoredUpstreamCredential.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .needsReauth,
-            lastError: try row.decode(column: "last_error", as: String?.self)
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            version: try row.decode(column: "version", as: Int64.self)
         )
     }
 }

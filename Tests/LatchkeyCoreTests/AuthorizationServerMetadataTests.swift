@@ -11,7 +11,9 @@ struct AuthorizationServerMetadataTests {
         #expect(metadata.responseModesSupported == ["query"])
         #expect(metadata.codeChallengeMethodsSupported == ["S256"])
         #expect(metadata.tokenEndpointAuthMethodsSupported == ["none", "client_secret_basic", "client_secret_post"])
-        #expect(metadata.grantTypesSupported == ["authorization_code", "refresh_token", "client_credentials"])
+        #expect(metadata.grantTypesSupported == [
+            "authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange",
+        ])
         #expect(metadata.authorizationResponseIssParameterSupported)
         #expect(metadata.scopesSupported == ["mcp:read"])
     }

@@ -117,6 +117,9 @@ struct BrowserRulesTests {
         ("/auth/connections//connect", "/auth/account"),
         ("/auth/connections/GitHub/connect", "/auth/account"),
         ("/auth/connections/github/connect?x=1", "/auth/account"),
+        ("/auth/connections/github/connect?for=abc-_.def", "/auth/connections/github/connect?for=abc-_.def"),
+        ("/auth/connections/github/connect?for=a%0Ab", "/auth/account"),
+        ("/auth/connections/github/connect?for=a&x=1", "/auth/account"),
         ("/auth/connections/callback", "/auth/account"),
     ])
     func loginReturn(candidate: String, expected: String) {

@@ -11,7 +11,9 @@ struct TokenEndpointGrantTests {
         }
     }
 
-    @Test("every grant needs its registration; a client without it is unauthorized_client", arguments: TokenEndpointGrant.allCases)
+    @Test("every registrable grant needs its registration; a client without it is unauthorized_client", arguments: [
+        TokenEndpointGrant.authorizationCode, .refreshToken, .clientCredentials,
+    ])
     func registration(grant: TokenEndpointGrant) throws {
         let registration = try #require(grant.registration)
         try grant.requireRegistered(ClientCredentialsGrantTests.client(grants: [registration]))
@@ -23,8 +25,17 @@ struct TokenEndpointGrantTests {
 
     @Test("the served grants map onto registrable ones by name; the two enums stay apart")
     func separateFromGrantType() {
-        for grant in TokenEndpointGrant.allCases {
+        for grant in TokenEndpointGrant.allCases where grant != .tokenExchange {
             #expect(grant.registration?.rawValue == grant.rawValue)
+        }
+    }
+
+    @Test("token exchange is served but registrable by no one: every client is unauthorized_client for it by registration")
+    func tokenExchangeNotRegistrable() {
+        #expect(TokenEndpointGrant.tokenExchange.registration == nil)
+        #expect(GrantType(rawValue: TokenEndpointGrant.tokenExchange.rawValue) == nil)
+        #expect(throws: OAuthError.self) {
+            try TokenEndpointGrant.tokenExchange.requireRegistered(ClientCredentialsGrantTests.client(grants: GrantType.allCases))
         }
     }
 }

@@ -32,7 +32,7 @@ struct SchemaParityTests {
         ],
         "upstream_credentials": [
             "user_id", "provider_id", "access_token", "refresh_token", "token_type", "scope", "account", "access_token_expires_at",
-            "connected_at", "refreshed_at", "status", "last_error",
+            "connected_at", "refreshed_at", "status", "last_error", "version", "refresh_lease_owner", "refresh_lease_until",
         ],
         "upstream_flows": ["state_hash", "user_id", "session_hash", "provider_id", "code_verifier", "created_at", "expires_at"],
         "server_secrets": ["name", "sealed_value", "created_at"],

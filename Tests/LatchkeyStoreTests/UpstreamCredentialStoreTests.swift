@@ -23,6 +23,7 @@ struct UpstreamCredentialStoreTests {
             replaced.status = .needsReauth
             replaced.lastError = "invalid_grant"
             try await store.put(replaced)
+            replaced.version = 1  // every write of the tokens bumps it
             #expect(try await store.credential(userID: "u1", providerID: "github") == replaced)
             #expect(try await store.list(userID: "u1").map(\.providerID) == ["github", "google"])
             #expect(try await store.delete(userID: "u1", providerID: "github") == replaced)

@@ -17,9 +17,19 @@ public struct LoginReturn: Sendable, Equatable {
     public func target(_ candidate: String?) -> String {
         guard let candidate, !candidate.unicodeScalars.contains("\r"), !candidate.unicodeScalars.contains("\n") else { return accountPath }
         if candidate.hasPrefix(authorizePath + "?") || candidate == accountPath || candidate == connectionsPath { return candidate }
-        if candidate.hasPrefix(connectionsPath + "/"), candidate.hasSuffix("/connect") {
-            let id = candidate.dropFirst(connectionsPath.count + 1).dropLast("/connect".count)
-            if UpstreamProvider.isValidID(String(id)) { return candidate }
+        // A connect page, possibly with the `for` link an MCP server handed out (base64url and a dot, nothing else).
+        let parts = candidate.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts[0]
+        if path.hasPrefix(connectionsPath + "/"), path.hasSuffix("/connect") {
+            let id = path.dropFirst(connectionsPath.count + 1).dropLast("/connect".count)
+            let query = parts.count == 2 ? parts[1] : nil
+            let linkOK = query.map { query in
+                query.hasPrefix("for=") && query.utf8.count <= 2100
+                    && query.utf8.dropFirst(4).allSatisfy { byte in
+                        (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 45 || byte == 95 || byte == 46
+                    }
+            } ?? true
+            if UpstreamProvider.isValidID(String(id)), linkOK { return candidate }
         }
         return accountPath
     }

@@ -35,6 +35,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         // Not RFC codes, but the same JSON shape keeps clients' error handling uniform.
         public static let rateLimited = Code("rate_limited")
         public static let notFound = Code("not_found")
+        /// Token exchange: the user has not connected the provider, or must connect again; `error_uri` is the page.
+        public static let connectionRequired = Code("connection_required")
     }
 
     public var code: Code
@@ -48,6 +50,10 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var retryAfter: Int?
     /// The error that caused this one (a store failure behind a `server_error`); logged, never rendered.
     public var underlying: (any Error)?
+    /// RFC 6749 §5.2 `error_uri`: a page for the user (the vault's connect page, for `connection_required`).
+    public var errorURI: String?
+    /// Further members of the error object, for a machine to act on (`provider`, `connection_status`).
+    public var details: [String: String] = [:]
 
     public init(
         _ code: Code, _ description: String, httpStatus: Int = 400, debug: String? = nil, retryAfter: Int? = nil,
@@ -64,7 +70,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Equal when a client would see the same answer and a log the same detail; `underlying` is not compared.
     public static func == (lhs: OAuthError, rhs: OAuthError) -> Bool {
         lhs.code == rhs.code && lhs.description == rhs.description && lhs.httpStatus == rhs.httpStatus
-            && lhs.debug == rhs.debug && lhs.retryAfter == rhs.retryAfter
+            && lhs.debug == rhs.debug && lhs.retryAfter == rhs.retryAfter && lhs.errorURI == rhs.errorURI && lhs.details == rhs.details
     }
 
     /// The same error with log-only detail added.

@@ -7,6 +7,9 @@ public enum TokenEndpointGrant: String, Sendable, CaseIterable, Hashable {
     case authorizationCode = "authorization_code"
     case refreshToken = "refresh_token"
     case clientCredentials = "client_credentials"
+    /// RFC 8693: an MCP server exchanges a user's Latchkey token for that user's upstream access token. Not
+    /// registrable: only the confidential client a `resources` entry names may use it (`TokenExchangeGrant`).
+    case tokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 
     /// The grant a token request names; anything else is `unsupported_grant_type` (RFC 6749 §5.2).
     public init(form: FormParameters) throws {
@@ -23,6 +26,7 @@ public enum TokenEndpointGrant: String, Sendable, CaseIterable, Hashable {
         case .authorizationCode: .authorizationCode
         case .refreshToken: .refreshToken
         case .clientCredentials: .clientCredentials
+        case .tokenExchange: nil
         }
     }
 

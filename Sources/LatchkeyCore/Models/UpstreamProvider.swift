@@ -38,6 +38,8 @@ public struct UpstreamProvider: Sendable, Equatable {
     public var scopes: [String]
     /// Fixed extra query parameters for the authorize URL (`access_type=offline` for Google).
     public var authorizationParameters: [String: String]
+    /// The MCP servers (resource URIs, normalized) allowed to receive this provider's tokens by token exchange.
+    public var resources: [String]
 
     /// Parameters Latchkey sets itself on every authorize URL; a provider may not override them.
     public static let reservedAuthorizationParameters: Set<String> = [
@@ -58,7 +60,7 @@ public struct UpstreamProvider: Sendable, Equatable {
     public init(
         id: String, name: String?, endpoints: Endpoints, revocationEndpoint: String?, userinfoEndpoint: String?, accountField: String?,
         clientID: String, secret: SecretSource, authMethod: AuthMethod, scopes: [String], authorizationParameters: [String: String],
-        allowsHTTP: Bool
+        resources: [String] = [], allowsHTTP: Bool
     ) throws {
         guard Self.isValidID(id) else {
             throw ProviderError("id '\(RedirectURIPolicy.excerpt(id))' must be 1 to 63 of a-z, 0-9 and '-', starting with a letter or digit")
@@ -105,6 +107,11 @@ public struct UpstreamProvider: Sendable, Equatable {
         self.authMethod = authMethod
         self.scopes = scopes
         self.authorizationParameters = authorizationParameters
+        do {
+            self.resources = try resources.map { try ResourceIndicator($0).uri }
+        } catch {
+            throw ProviderError("\(id): resources must be resource URIs (absolute https, no fragment) of configured resources")
+        }
     }
 
     static func isEndpoint(_ value: String, allowsHTTP: Bool) -> Bool {

@@ -12,3 +12,14 @@ public protocol UpstreamCredentialStore: Sendable {
     /// exactly what was removed — never a row a concurrent reconnect just wrote.
     func delete(userID: String, providerID: String) async throws -> StoredUpstreamCredential?
 }
+
+/// How refreshes of one connection are serialized across instances, and how their results are written back.
+public protocol UpstreamRefreshStore: Sendable {
+    /// Takes the refresh lease until `until`, if the row is still at `credential.version` and no live lease is held.
+    func acquireRefreshLease(_ credential: StoredUpstreamCredential, owner: String, until: Int64, now: Int64) async throws -> Bool
+    /// Writes a refresh's outcome (new tokens, or `needs_reauth`) only over `expectedVersion`: bumps the version and
+    /// ends the lease. `false` when the row changed or is gone — a disconnect or re-deposit meanwhile wins.
+    func writeRefreshed(_ credential: StoredUpstreamCredential, expectedVersion: Int64) async throws -> Bool
+    /// Ends `owner`'s lease without new tokens (a transient upstream failure), recording `lastError`.
+    func releaseRefreshLease(_ credential: StoredUpstreamCredential, owner: String, lastError: String?) async throws
+}

@@ -23,11 +23,13 @@ public struct StoredUpstreamCredential: Sendable, Equatable {
     public var status: Status
     /// An RFC 6749 error code from the upstream, never its free text.
     public var lastError: String?
+    /// Bumped by every write of the tokens (connect, deposit, refresh): what a refresh's write-back compares.
+    public var version: Int64 = 0
 
     public init(
         userID: String, providerID: String, accessToken: String?, refreshToken: String?, tokenType: String, scopes: [String],
         account: String?, accessTokenExpiresAt: Int64?, connectedAt: Int64, refreshedAt: Int64? = nil, status: Status = .connected,
-        lastError: String? = nil
+        lastError: String? = nil, version: Int64 = 0
     ) {
         self.userID = userID
         self.providerID = providerID
@@ -41,6 +43,7 @@ public struct StoredUpstreamCredential: Sendable, Equatable {
         self.refreshedAt = refreshedAt
         self.status = status
         self.lastError = lastError
+        self.version = version
     }
 }
 

@@ -208,6 +208,16 @@ public struct LatchkeyConfiguration: Sendable {
         } catch let error as ProviderError {
             throw ConfigurationError("providers (from \(origin("providers"))): \(error.description)")
         }
+        for provider in providers {
+            if let unknown = provider.resources.first(where: { uri in !resourceList.contains { $0.uri == uri } }) {
+                throw ConfigurationError("providers: \(provider.id) lists the resource \(unknown), which is not in resources")
+            }
+            if let anonymous = provider.resources.first(where: { uri in resourceList.first { $0.uri == uri }?.clientID == nil }) {
+                throw ConfigurationError(
+                    "providers: \(provider.id) lists the resource \(anonymous), whose resources entry has no client_id; token exchange needs to know which client that MCP server is"
+                )
+            }
+        }
         let reserved = [CredentialsAPIAccess.readScope, CredentialsAPIAccess.writeScope]
         if let resource = resourceList.first(where: { $0.scopes.contains(where: reserved.contains) }) {
             throw ConfigurationError("resources: \(resource.uri) lists a credentials: scope; those belong to Latchkey's credentials API only")

@@ -7,7 +7,7 @@ enum ProviderSettings {
     static let members = [
         "id", "name", "issuer", "authorization_endpoint", "token_endpoint", "revocation_endpoint", "userinfo_endpoint",
         "account_field", "client_id", "client_secret_env", "client_secret_file", "token_endpoint_auth_method", "scopes",
-        "authorization_params",
+        "authorization_params", "resources",
     ]
 
     /// Parses the setting's JSON text; `allowsHTTP` is `egress-allow-loopback`.
@@ -62,16 +62,18 @@ enum ProviderSettings {
         guard let authMethod = UpstreamProvider.AuthMethod(rawValue: method) else {
             throw ProviderError("\(label): token_endpoint_auth_method must be client_secret_basic, client_secret_post or none")
         }
-        var scopes: [String] = []
-        switch fields["scopes"] {
-        case nil: break
-        case .array(let items)?:
-            for item in items {
-                guard case .string(let scope) = item else { throw ProviderError("\(label): scopes must be an array of strings") }
-                scopes.append(scope)
+        func strings(_ name: String) throws -> [String] {
+            switch fields[name] {
+            case nil: return []
+            case .array(let items)?:
+                return try items.map { item in
+                    guard case .string(let value) = item else { throw ProviderError("\(label): \(name) must be an array of strings") }
+                    return value
+                }
+            default: throw ProviderError("\(label): \(name) must be an array of strings")
             }
-        default: throw ProviderError("\(label): scopes must be an array of strings")
         }
+        let scopes = try strings("scopes")
         var parameters: [String: String] = [:]
         switch fields["authorization_params"] {
         case nil: break
@@ -85,7 +87,8 @@ enum ProviderSettings {
         return try UpstreamProvider(
             id: id, name: try string("name"), endpoints: endpoints, revocationEndpoint: try string("revocation_endpoint"),
             userinfoEndpoint: try string("userinfo_endpoint"), accountField: try string("account_field"), clientID: clientID,
-            secret: secret, authMethod: authMethod, scopes: scopes, authorizationParameters: parameters, allowsHTTP: allowsHTTP
+            secret: secret, authMethod: authMethod, scopes: scopes, authorizationParameters: parameters,
+            resources: try strings("resources"), allowsHTTP: allowsHTTP
         )
     }
 }

@@ -18,7 +18,7 @@ struct TokenController {
             .add(middleware: ClientAuthenticationMiddleware(authenticator: authenticator, repeatable: ["resource"], required: ["grant_type"]))
             .post(RouterPath(tokenPath)) { _, context in
                 let (client, form) = try context.authenticated()
-                return try Response.json(try await tokens.token(form, client: client))
+                return try await tokens.token(form, client: client)
             }
         let status = router.group(context: ClientAuthenticatedContext.self)
             .add(middleware: ClientAuthenticationMiddleware(authenticator: authenticator, repeatable: [], required: []))

@@ -6,7 +6,7 @@ import LatchkeyCrypto
 struct TokenModule: RouteModule {
     let controller: TokenController
 
-    init(runtime: LatchkeyRuntime) {
+    init(runtime: LatchkeyRuntime) throws {
         let configuration = runtime.configuration
         let issuer = configuration.issuer
         let clock = runtime.clock
@@ -29,6 +29,12 @@ struct TokenModule: RouteModule {
                     issuer: accessTokens, lifetimes: refreshLifetimes, events: runtime.events, clock: clock
                 ),
                 clientCredentials: ClientCredentialsGrant(supportedScopes: configuration.scopes, resources: configuration.resources),
+                tokenExchange: TokenExchangeService(
+                    grant: TokenExchangeGrant(resources: configuration.resources, providers: configuration.providers),
+                    verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations, clients: runtime.clients, users: runtime.users,
+                    access: configuration.providers.isEmpty ? nil : try runtime.upstreamAccess(), hasher: runtime.hasher, issuer: issuer,
+                    clock: clock
+                ),
                 issuer: accessTokens
             ),
             status: TokenStatusService(

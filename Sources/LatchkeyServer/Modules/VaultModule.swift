@@ -2,7 +2,6 @@ import Hummingbird
 import LatchkeyBroker
 import LatchkeyCore
 import LatchkeyCrypto
-import LatchkeyEgress
 
 /// The credential vault's routes: the connections pages (connect, callback, disconnect) in a `SessionContext`, and
 /// the JSON API for a session or a bearer token.
@@ -16,12 +15,8 @@ struct VaultModule: RouteModule {
         let configuration = runtime.configuration
         let issuer = configuration.issuer
         // Every provider's secret must be readable now, not at a user's first connect.
-        let secrets = try ProviderSecrets.load(configuration.providers)
         let connections = UpstreamConnections(
-            vault: runtime.vault,
-            upstream: UpstreamClient(
-                egress: EgressClient(configuration: .init(policy: configuration.egress)), secrets: secrets.secrets, clock: runtime.clock
-            ),
+            access: try runtime.upstreamAccess(),
             flows: runtime.upstreamFlows, hasher: runtime.hasher, sealer: runtime.upstreamSealer,
             redirectURI: issuer.endpoint("/connections/callback"), clock: runtime.clock, logger: runtime.logger
         )
@@ -36,7 +31,8 @@ struct VaultModule: RouteModule {
         )
         self.pages = ConnectionsController(
             providers: configuration.providers, connections: connections, sessions: runtime.browserSessions,
-            login: LoginPages(pages: renderer, sessions: runtime.browserSessions), events: runtime.events, clock: runtime.clock
+            login: LoginPages(pages: renderer, sessions: runtime.browserSessions), events: runtime.events, clock: runtime.clock,
+            resources: configuration.resources, hasher: runtime.hasher
         )
     }
 

@@ -1,3 +1,4 @@
+import Hummingbird
 import LatchkeyCore
 
 /// `POST /token` (RFC 6749 §3.2): picks the grant and hands the authenticated client to its service.
@@ -7,17 +8,22 @@ struct TokenEndpoint: Sendable {
     let authorizationCode: AuthorizationCodeService
     let refreshToken: RefreshTokenService
     let clientCredentials: ClientCredentialsGrant
+    let tokenExchange: TokenExchangeService
     let issuer: AccessTokenIssuer
 
-    func token(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+    func token(_ form: FormParameters, client: RegisteredClient) async throws -> Response {
         switch try TokenEndpointGrant(form: form) {
         case .authorizationCode:
-            return try await authorizationCode.exchange(form, client: client)
+            return try Response.json(try await authorizationCode.exchange(form, client: client))
         case .refreshToken:
-            return try await refreshToken.refresh(form, client: client)
+            return try Response.json(try await refreshToken.refresh(form, client: client))
         case .clientCredentials:
             let decision = try clientCredentials.decide(client: client, scope: form["scope"], resource: form.all("resource"))
-            return try issuer.issue(subject: client.clientID, client: client, scopes: decision.scopes, audience: decision.audience, authTime: nil)
+            return try Response.json(
+                try issuer.issue(subject: client.clientID, client: client, scopes: decision.scopes, audience: decision.audience, authTime: nil)
+            )
+        case .tokenExchange:
+            return try await tokenExchange.exchange(form, client: client)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LatchkeyBroker
 import LatchkeyCore
+import LatchkeyCrypto
 
 /// The vault's pages: `GET /connections` (every provider's status), `GET`/`POST /connections/{provider}/connect`
 /// (a confirmation page, whose button starts the flow), `GET /connections/callback` (where the upstream sends the
@@ -14,6 +15,9 @@ struct ConnectionsController {
     let login: LoginPages
     let events: SecurityLog
     let clock: UnixClock
+    /// The MCP servers each provider's tokens may go to, named on the confirmation page.
+    let resources: ResourceRegistry
+    let hasher: SecretHasher
     /// Each connect or disconnect calls the upstream with Latchkey's client credentials: a user may start at most this
     /// many a minute, so no one can make Latchkey hammer (and get its OAuth app flagged by) a provider.
     let upstreamCalls = RateLimiter(limit: 20, windowSeconds: 60)
@@ -34,8 +38,25 @@ struct ConnectionsController {
         }
         // Sign-in comes before the provider lookup, so no one signed out can learn which providers exist.
         router.get(RouterPath(paths.connections + "/:provider/connect")) { request, context in
-            guard let current = context.signedIn else { return login.page(request, returnTo: returnPath(context), clientName: nil) }
+            guard let current = context.signedIn else {
+                return login.page(request, returnTo: returnPath(context, link: request.uri.queryParameters["for"].map(String.init)), clientName: nil)
+            }
             guard let provider = provider(context) else { return unknownProvider() }
+            // A link an MCP server handed out (`connection_required`) is for one user: anyone else is refused, so the
+            // link cannot lure another user into connecting their account where the sender's MCP server acts.
+            if let value = request.uri.queryParameters["for"].map(String.init) {
+                guard let link = ConnectLink.decode(value, hasher: hasher, now: clock.now()), link.providerID == provider.id else {
+                    return pages.error(title: "This link has expired", message: "Ask the application for a new link, or connect from Your connections.")
+                }
+                guard link.userID == current.user.id else {
+                    events.record(.upstreamFlowMisused(startedBy: link.userID, completedBy: current.user.id, providerID: provider.id))
+                    return pages.error(
+                        title: "This link is for another account",
+                        message: "The application made this link for another Latchkey account than \(current.user.username). Nothing was connected.",
+                        hint: "If that is not you, close this page. Otherwise sign out and sign in as the right account.", status: .forbidden
+                    )
+                }
+            }
             return try await confirmation(provider, current)
         }
         router.post(RouterPath(paths.connections + "/:provider/connect")) { request, context in
@@ -78,9 +99,9 @@ struct ConnectionsController {
 
     /// Where the login form returns: this provider's connect page when the id is well-formed (`LoginReturn` checks it
     /// again), else the connections page.
-    func returnPath(_ context: Context) -> String {
+    func returnPath(_ context: Context, link: String? = nil) -> String {
         guard let id = context.parameters.get("provider"), UpstreamProvider.isValidID(id) else { return paths.connections }
-        return paths.connect(id)
+        return paths.connect(id) + (link.map { "?for=" + $0 } ?? "")
     }
 
     func tooMany(_ wait: Int) -> Response {
@@ -139,6 +160,9 @@ struct ConnectionsController {
             "connected": stored != nil,
         ]
         values["scopes"] = provider.scopes.isEmpty ? nil : provider.scopes.joined(separator: " ")
+        let servers = provider.resources.compactMap { uri in resources.resources.first { $0.uri == uri } }
+        values["servers"] = servers.map { ["name": $0.name, "uri": $0.uri] }
+        values["hasServers"] = !servers.isEmpty
         values["account"] = stored?.account
         return pages.render("connect", values)
     }

@@ -47,6 +47,7 @@ struct CredentialsAPIController {
             let provider = try provider(context)
             try limit(user)
             let deposit = try CredentialDeposit(try await JSONBody.read(request, maxBytes: 32 * 1024, errorCode: .invalidRequest))
+            defer { connections.access.evict(userID: user.id, providerID: provider.id) }
             _ = try await vault.connect(
                 userID: user.id, providerID: provider.id,
                 tokens: .init(accessToken: deposit.accessToken, refreshToken: deposit.refreshToken, tokenType: deposit.tokenType,
