@@ -18,11 +18,11 @@ struct VaultJourneyTests {
     static let callback = "http://127.0.0.1:8080/connections/callback"
 
     /// Latchkey configured with one provider, `demo`, discovered at the running fake.
-    static func app(_ fake: FakeUpstream, revocation: Bool = true) throws -> TestApp {
+    static func app(_ fake: FakeUpstream, revocation: Bool = true, providerExtra: String = "") throws -> TestApp {
         let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-fake-secret-\(UUID().uuidString)")
         try Data("demo-secret\n".utf8).write(to: secretFile)
         let base = try #require(fake.baseURL)
-        let provider = #"{"id":"demo","name":"Demo Cloud","issuer":"\#(base)","client_id":"latchkey-demo","client_secret_file":"\#(secretFile.path)","scopes":["read:user"],"userinfo_endpoint":"\#(base)/userinfo","account_field":"login"\#(revocation ? "" : #","revocation_endpoint":"\#(base)/nowhere""#)}"#
+        let provider = #"{"id":"demo","name":"Demo Cloud","issuer":"\#(base)","client_id":"latchkey-demo","client_secret_file":"\#(secretFile.path)","scopes":["read:user"],"userinfo_endpoint":"\#(base)/userinfo","account_field":"login"\#(revocation ? "" : #","revocation_endpoint":"\#(base)/nowhere""#)\#(providerExtra)}"#
         return TestApp(CredentialsAPITests.settings.merging(["providers": "[\(provider)]", "egress-allow-loopback": "true"]) { $1 })
     }
 

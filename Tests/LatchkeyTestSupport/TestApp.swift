@@ -1,7 +1,9 @@
 public import Foundation
 public import Hummingbird
 public import HummingbirdTesting
+public import LatchkeyCore
 public import LatchkeyServer
+import Synchronization
 import Logging
 import NIOFoundationEssentialsCompat
 
@@ -11,6 +13,8 @@ public struct TestApp: Sendable {
     public var settings: [String: String]
     /// When set, the server logs here (at `notice` and above) instead of to the console.
     public var logs: LogRecorder?
+    /// The runtime's clock; a `TestClock` lets a test move time forward.
+    public var clock: UnixClock = .system
 
     public init(_ settings: [String: String] = [:], directory: URL? = nil) {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
@@ -56,7 +60,7 @@ public struct TestApp: Sendable {
             logger = Logger(label: "test")
             logger.logLevel = .warning
         }
-        let runtime = try await LatchkeyRuntime.open(try configuration(), logger: logger)
+        let runtime = try await LatchkeyRuntime.open(try configuration(), logger: logger, clock: clock)
         do {
             let app = try await buildApplication(runtime: runtime)
             let result = try await app.test(mode) { client in try await body(client, runtime) }
@@ -87,5 +91,20 @@ extension TestClientProtocol {
         var fields: HTTPFields = [.contentType: "application/json"]
         fields.append(contentsOf: headers)
         return try await execute(uri: path, method: .post, headers: fields, body: ByteBuffer(string: json))
+    }
+}
+
+/// Wall-clock time plus an offset a test moves forward (expiry without waiting).
+public final class TestClock: Sendable {
+    let offset = Mutex<Int64>(0)
+
+    public init() {}
+
+    public var unix: UnixClock {
+        UnixClock { [self] in Int64(Date().timeIntervalSince1970) + self.offset.withLock { $0 } }
+    }
+
+    public func advance(_ seconds: Int64) {
+        offset.withLock { $0 += seconds }
     }
 }
