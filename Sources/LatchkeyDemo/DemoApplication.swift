@@ -31,12 +31,19 @@ public func buildDemoApplication(
 }
 
 /// The demo's routes, separate from the server so tests drive them in-process.
+///
+/// - Parameter exchangeTransport: how `upstream_profile` reaches Latchkey's token endpoint (when configured).
 public func buildDemoRouter(
-    configuration: DemoConfiguration, verifier: TokenVerifier, notebook: Notebook = Notebook(), logger: Logger
+    configuration: DemoConfiguration, verifier: TokenVerifier, notebook: Notebook = Notebook(),
+    exchangeTransport: any TokenExchangeTransport = URLSessionTokenExchangeTransport(), logger: Logger
 ) throws -> Router<DemoRequestContext> {
     let router = Router(context: DemoRequestContext.self)
     try configuration.metadata.addRoutes(to: router)
-    let endpoint = MCPEndpoint(configuration: configuration, tools: DemoTools(notebook: notebook), logger: logger)
+    let upstreamProfile = configuration.upstreamExchange.map { UpstreamProfile(settings: $0, transport: exchangeTransport) }
+    let endpoint = MCPEndpoint(
+        configuration: configuration, tools: DemoTools(notebook: notebook, upstreamProfile: upstreamProfile),
+        elicitation: ElicitationSupport(), logger: logger
+    )
     router.group()
         .add(middleware: BearerTokenMiddleware(
             verifier: verifier, requiredScopes: [DemoConfiguration.toolsScope], resourceMetadataURL: configuration.metadataURL
