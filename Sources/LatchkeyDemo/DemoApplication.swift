@@ -10,9 +10,11 @@ public import Logging
 ///   - channelHandlers: per-connection handlers that enforce deadlines (the executable passes Latchkey's
 ///     `ConnectionGuard`, which this target may not import); without them Hummingbird's idle timeout applies.
 ///   - maxConnections: the connection cap.
+///   - exchangeTransport: how `upstream_profile` reaches Latchkey's token endpoint (when configured).
 public func buildDemoApplication(
     configuration: DemoConfiguration, verifier: TokenVerifier, logger: Logger,
-    channelHandlers: (@Sendable () -> [any RemovableChannelHandler])? = nil, maxConnections: Int = 512
+    channelHandlers: (@Sendable () -> [any RemovableChannelHandler])? = nil, maxConnections: Int = 512,
+    exchangeTransport: any TokenExchangeTransport = URLSessionTokenExchangeTransport()
 ) throws -> some ApplicationProtocol {
     let server: HTTP1Channel.Configuration = if let channelHandlers {
         .init(additionalChannelHandlers: channelHandlers())
@@ -20,7 +22,7 @@ public func buildDemoApplication(
         .init(idleTimeout: .seconds(30))
     }
     return Application(
-        router: try buildDemoRouter(configuration: configuration, verifier: verifier, logger: logger),
+        router: try buildDemoRouter(configuration: configuration, verifier: verifier, exchangeTransport: exchangeTransport, logger: logger),
         server: .http1(configuration: server),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,

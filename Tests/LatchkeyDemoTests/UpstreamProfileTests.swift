@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -9,6 +12,7 @@ import LatchkeyResource
 import LatchkeyServer
 import LatchkeyTestSupport
 import Logging
+import MCP
 import NIOCore
 import Synchronization
 import Testing
@@ -192,6 +196,59 @@ struct UpstreamProfileTests {
             #expect(Self.result(answer)?["isError"] as? Bool == true)
             #expect(answer.text.contains("acts for a user"))
             #expect(exchange.requests.isEmpty)
+        }
+    }
+
+    @Test("the Swift MCP SDK as the client: URL mode declared, -32042 arrives as MCPError.urlElicitationRequired; after the connect, the retry succeeds")
+    func swiftSDKClient() async throws {
+        let upstream = FakeUpstream(redirectURIs: [FakeUpstreamTests.redirectURI])
+        upstream.mode.decision = .approve
+        try await FakeUpstreamTests.withUpstream(upstream) { upstream, base, http in
+            let exchange = FakeVaultExchange(upstreamBase: base, client: http)
+            let app = TestApp(DemoServerTests.settings)
+            defer { app.removeFiles() }
+            try await app.test { latchkey, runtime in
+                let configuration = try DemoConfiguration(
+                    issuer: "http://127.0.0.1:8080", resource: DemoServerTests.resource, port: 0, allowedHosts: ["127.0.0.1:*"],
+                    upstreamExchange: .init(
+                        tokenEndpoint: URL(string: "http://127.0.0.1:8080/token")!, clientID: "demo-mcp", clientSecret: "s:cret+",
+                        provider: "demo-cloud", apiBaseURL: URL(string: base)!
+                    )
+                )
+                let demoApp = try buildDemoApplication(
+                    configuration: configuration, verifier: try VerifierTest.verifier(RouterKeySource(latchkey)),
+                    logger: Logger(label: "demo-test") { _ in SwiftLogNoOpLogHandler() }, exchangeTransport: exchange
+                )
+                let token = try DemoServerTests.userToken(runtime, scope: "mcp:tools")
+                try await demoApp.test(.live) { demo in
+                    let transport = HTTPClientTransport(
+                        endpoint: URL(string: "http://127.0.0.1:\(try #require(demo.port))/mcp")!, streaming: false,
+                        requestModifier: { request in
+                            var request = request
+                            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                            return request
+                        }
+                    )
+                    let client = Client(
+                        name: "elicitation-test", version: "1.0",
+                        capabilities: .init(elicitation: .init(form: .init(), url: .init()))
+                    )
+                    _ = try await client.connect(transport: transport)
+                    do {
+                        _ = try await client.callTool(name: "upstream_profile")
+                        Issue.record("expected a URL elicitation")
+                    } catch MCPError.urlElicitationRequired(_, let elicitations) {
+                        #expect(elicitations.map(\.url) == [FakeVaultExchange.connectURL])
+                        #expect(elicitations.first?.mode == "url")
+                    }
+                    try await exchange.connect()
+                    let result = try await client.callTool(name: "upstream_profile")
+                    #expect(result.isError != true)
+                    #expect(result.content.contains { if case .text(let text, _, _) = $0 { text.contains("octocat") } else { false } })
+                    #expect(upstream.profileCalls == 1)
+                    await client.disconnect()
+                }
+            }
         }
     }
 }
