@@ -1,6 +1,7 @@
 import Foundation
 @testable import LatchkeyResource
 import Synchronization
+import LatchkeyTestSupport
 import Testing
 
 /// A token endpoint in a closure: records every request, answers with `answer`, and can hold answers until released.
@@ -224,5 +225,25 @@ struct UpstreamTokensTests {
         #expect(tokens.cachedCount == 3)
         _ = try await tokens.accessToken(for: "d", provider: "p")
         #expect(tokens.cachedCount == 1)
+    }
+}
+
+/// `UpstreamTokens` against an in-process Latchkey. The exchange grant itself is tested where it lands; what holds
+/// whatever grants Latchkey serves: a client it does not know is `clientAuthenticationFailed`.
+struct UpstreamTokensLatchkeyTests {
+    @Test("unknown client credentials at Latchkey's /token are clientAuthenticationFailed")
+    func unknownClient() async throws {
+        let app = TestApp(VerifierTest.settings)
+        defer { app.removeFiles() }
+        try await app.test { client, _ in
+            let transport = RouterExchangeTransport(client)
+            let tokens = UpstreamTokens(
+                tokenEndpoint: URL(string: "http://127.0.0.1:8080/token")!, clientID: "nobody", clientSecret: "wrong", transport: transport
+            )
+            await #expect(throws: UpstreamTokensError.clientAuthenticationFailed) {
+                try await tokens.accessToken(for: try await VerifierTest.token(client), provider: "demo-cloud")
+            }
+            #expect(transport.posts == 1)
+        }
     }
 }
