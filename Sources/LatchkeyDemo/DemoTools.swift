@@ -98,8 +98,10 @@ public struct DemoTools: Sendable {
                 content: [.text(text: "write_note acts for a user; this token has none (it was issued to a client for itself).", annotations: nil, _meta: nil)],
                 isError: true
             )
-        case "upstream_profile" where upstreamProfile != nil:
-            return try await upstreamProfile!.call(token: token, bearerToken: bearerToken, supportsURLElicitation: supportsURLElicitation)
+        case "upstream_profile":
+            // Not offered (and unknown) unless the token exchange is configured.
+            guard let upstreamProfile else { throw MCPError.invalidParams("Unknown tool: upstream_profile") }
+            return try await upstreamProfile.call(token: token, bearerToken: bearerToken, supportsURLElicitation: supportsURLElicitation)
         case "write_note":
             guard let text = parameters.arguments?["text"]?.stringValue, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 return CallTool.Result(content: [.text(text: "write_note needs a non-empty string argument 'text'.", annotations: nil, _meta: nil)], isError: true)
