@@ -199,38 +199,6 @@ struct FakeUpstreamTests {
         }
     }
 
-    @Test("misbehaviours answer as designed")
-    func misbehaviours() async throws {
-        let upstream = FakeUpstream(redirectURIs: [Self.redirectURI])
-        upstream.mode.decision = .approve
-        try await Self.withUpstream(upstream) { upstream, base, client in
-            upstream.mode.token = .redirectToMetadataService(status: 307)
-            let redirect = try await Self.redeem(client, base, code: "anything")
-            #expect(redirect.status == 307)
-            #expect(redirect.headers.first(name: "location") == FakeUpstream.Misbehaviour.metadataServiceURL)
-
-            upstream.mode.token = .nullBody
-            #expect(try await Self.redeem(client, base, code: "anything").text == "null")
-
-            upstream.mode.token = .hostileError
-            let hostile = try await Self.redeem(client, base, code: "anything")
-            #expect(hostile.json["error_description"] as? String == FakeUpstream.Misbehaviour.hostileDescription)
-
-            upstream.mode.token = .expiresInString("3600")
-            let code = try await Self.code(client, base)
-            #expect(try await Self.redeem(client, base, code: code).json["expires_in"] as? String == "3600")
-
-            upstream.mode.issuerParameter = .wrong("https://evil.example")
-            #expect(try await Self.send(client, "\(base)/authorize?\(Self.authorizeQuery())").redirect["iss"] == "https://evil.example")
-            upstream.mode.issuerParameter = .omitted
-            let omitted = try await Self.send(client, "\(base)/authorize?\(Self.authorizeQuery())").redirect
-            #expect(omitted["code"] != nil && omitted["iss"] == nil)
-
-            upstream.mode.userinfo = .status(500)
-            #expect(try await Self.send(client, "\(base)/userinfo").status == 500)
-        }
-    }
-
     @Test("/api/profile answers a valid access token; an unknown, expired or revoked one gets 401 invalid_token; calls are counted")
     func profileAPI() async throws {
         let upstream = FakeUpstream(redirectURIs: [Self.redirectURI])
@@ -265,6 +233,38 @@ struct FakeUpstreamTests {
 
             upstream.mode.api = .status(503)
             #expect(try await Self.send(client, url, headers: [("authorization", "Bearer \(fresh)")]).status == 503)
+        }
+    }
+
+    @Test("misbehaviours answer as designed")
+    func misbehaviours() async throws {
+        let upstream = FakeUpstream(redirectURIs: [Self.redirectURI])
+        upstream.mode.decision = .approve
+        try await Self.withUpstream(upstream) { upstream, base, client in
+            upstream.mode.token = .redirectToMetadataService(status: 307)
+            let redirect = try await Self.redeem(client, base, code: "anything")
+            #expect(redirect.status == 307)
+            #expect(redirect.headers.first(name: "location") == FakeUpstream.Misbehaviour.metadataServiceURL)
+
+            upstream.mode.token = .nullBody
+            #expect(try await Self.redeem(client, base, code: "anything").text == "null")
+
+            upstream.mode.token = .hostileError
+            let hostile = try await Self.redeem(client, base, code: "anything")
+            #expect(hostile.json["error_description"] as? String == FakeUpstream.Misbehaviour.hostileDescription)
+
+            upstream.mode.token = .expiresInString("3600")
+            let code = try await Self.code(client, base)
+            #expect(try await Self.redeem(client, base, code: code).json["expires_in"] as? String == "3600")
+
+            upstream.mode.issuerParameter = .wrong("https://evil.example")
+            #expect(try await Self.send(client, "\(base)/authorize?\(Self.authorizeQuery())").redirect["iss"] == "https://evil.example")
+            upstream.mode.issuerParameter = .omitted
+            let omitted = try await Self.send(client, "\(base)/authorize?\(Self.authorizeQuery())").redirect
+            #expect(omitted["code"] != nil && omitted["iss"] == nil)
+
+            upstream.mode.userinfo = .status(500)
+            #expect(try await Self.send(client, "\(base)/userinfo").status == 500)
         }
     }
 
