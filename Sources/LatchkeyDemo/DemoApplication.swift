@@ -10,9 +10,11 @@ public import Logging
 ///   - channelHandlers: per-connection handlers that enforce deadlines (the executable passes Latchkey's
 ///     `ConnectionGuard`, which this target may not import); without them Hummingbird's idle timeout applies.
 ///   - maxConnections: the connection cap.
+///   - exchangeTransport: how `upstream_profile` reaches Latchkey's token endpoint (when configured).
 public func buildDemoApplication(
     configuration: DemoConfiguration, verifier: TokenVerifier, logger: Logger,
-    channelHandlers: (@Sendable () -> [any RemovableChannelHandler])? = nil, maxConnections: Int = 512
+    channelHandlers: (@Sendable () -> [any RemovableChannelHandler])? = nil, maxConnections: Int = 512,
+    exchangeTransport: any TokenExchangeTransport = URLSessionTokenExchangeTransport()
 ) throws -> some ApplicationProtocol {
     let server: HTTP1Channel.Configuration = if let channelHandlers {
         .init(additionalChannelHandlers: channelHandlers())
@@ -20,7 +22,7 @@ public func buildDemoApplication(
         .init(idleTimeout: .seconds(30))
     }
     return Application(
-        router: try buildDemoRouter(configuration: configuration, verifier: verifier, logger: logger),
+        router: try buildDemoRouter(configuration: configuration, verifier: verifier, exchangeTransport: exchangeTransport, logger: logger),
         server: .http1(configuration: server),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
@@ -31,12 +33,19 @@ public func buildDemoApplication(
 }
 
 /// The demo's routes, separate from the server so tests drive them in-process.
+///
+/// - Parameter exchangeTransport: how `upstream_profile` reaches Latchkey's token endpoint (when configured).
 public func buildDemoRouter(
-    configuration: DemoConfiguration, verifier: TokenVerifier, notebook: Notebook = Notebook(), logger: Logger
+    configuration: DemoConfiguration, verifier: TokenVerifier, notebook: Notebook = Notebook(),
+    exchangeTransport: any TokenExchangeTransport = URLSessionTokenExchangeTransport(), logger: Logger
 ) throws -> Router<DemoRequestContext> {
     let router = Router(context: DemoRequestContext.self)
     try configuration.metadata.addRoutes(to: router)
-    let endpoint = MCPEndpoint(configuration: configuration, tools: DemoTools(notebook: notebook), logger: logger)
+    let upstreamProfile = configuration.upstreamExchange.map { UpstreamProfile(settings: $0, transport: exchangeTransport) }
+    let endpoint = MCPEndpoint(
+        configuration: configuration, tools: DemoTools(notebook: notebook, upstreamProfile: upstreamProfile),
+        elicitation: ElicitationSupport(), logger: logger
+    )
     router.group()
         .add(middleware: BearerTokenMiddleware(
             verifier: verifier, requiredScopes: [DemoConfiguration.toolsScope], resourceMetadataURL: configuration.metadataURL

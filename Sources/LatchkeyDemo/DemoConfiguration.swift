@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import LatchkeyCore
 public import LatchkeyResource
 
@@ -25,14 +25,41 @@ public struct DemoConfiguration: Sendable {
     public var requestTimeout: Duration = .seconds(10)
     /// The RFC 9728 document the demo publishes.
     public let metadata: ProtectedResourceMetadata
+    /// How `upstream_profile` gets upstream tokens from Latchkey's vault; without it the tool is not offered.
+    public var upstreamExchange: UpstreamExchange?
+
+    /// The demo MCP server's side of the vault's token exchange (RFC 8693).
+    public struct UpstreamExchange: Sendable {
+        /// Latchkey's token endpoint, `{issuer}/token`.
+        public var tokenEndpoint: URL
+        /// The demo's confidential client at Latchkey (`client_secret_basic`): the `client_id` of its `resources` entry.
+        public var clientID: String
+        public var clientSecret: String
+        /// The provider's id in Latchkey (the exchange's `audience`), e.g. `demo-cloud`.
+        public var provider: String
+        /// The provider's name, as the tool's answers say it.
+        public var providerName: String
+        /// Where the provider's API is: `upstream_profile` calls `{apiBaseURL}/api/profile`.
+        public var apiBaseURL: URL
+
+        public init(tokenEndpoint: URL, clientID: String, clientSecret: String, provider: String, providerName: String = "Demo Cloud", apiBaseURL: URL) {
+            self.tokenEndpoint = tokenEndpoint
+            self.clientID = clientID
+            self.clientSecret = clientSecret
+            self.provider = provider
+            self.providerName = providerName
+            self.apiBaseURL = apiBaseURL
+        }
+    }
 
     public init(issuer: String, resource: String, host: String = "127.0.0.1", port: Int, allowedHosts: [String]? = nil,
-                resourceName: String = "Latchkey demo MCP server") throws {
+                resourceName: String = "Latchkey demo MCP server", upstreamExchange: UpstreamExchange? = nil) throws {
         self.issuer = try Issuer(issuer).url
         self.resource = try ResourceIndicator(resource).uri
         self.host = host
         self.port = port
         self.resourceName = resourceName
+        self.upstreamExchange = upstreamExchange
         self.allowedHosts = allowedHosts ?? Self.defaultHosts(for: self.resource)
         self.metadata = try ProtectedResourceMetadata(
             resource: self.resource, authorizationServer: self.issuer, scopesSupported: Self.scopes, resourceName: resourceName

@@ -47,17 +47,34 @@ public struct DemoTools: Sendable {
     ]
 
     public let notebook: Notebook
+    /// `upstream_profile`, when the demo is configured for the vault's token exchange.
+    let upstreamProfile: UpstreamProfile?
 
     public init(notebook: Notebook) {
         self.notebook = notebook
+        self.upstreamProfile = nil
+    }
+
+    init(notebook: Notebook, upstreamProfile: UpstreamProfile?) {
+        self.notebook = notebook
+        self.upstreamProfile = upstreamProfile
+    }
+
+    /// The tools this server offers: `entries`, plus `upstream_profile` when it is configured.
+    public var tools: [Tool] {
+        (Self.entries + (upstreamProfile == nil ? [] : [UpstreamProfile.entry])).map(\.tool)
     }
 
     /// The scopes a call to `name` needs; `nil` for a tool the demo does not have.
     public static func requiredScopes(for name: String) -> [String]? {
-        entries.first { $0.tool.name == name }?.requiredScopes
+        (entries + [UpstreamProfile.entry]).first { $0.tool.name == name }?.requiredScopes
     }
 
-    public func call(_ parameters: CallTool.Parameters, token: VerifiedToken) throws -> CallTool.Result {
+    /// Runs a tool for the caller. `bearerToken` is the caller's raw token (the subject token of `upstream_profile`'s
+    /// exchange); `supportsURLElicitation` whether the caller's client declared URL-mode elicitation.
+    public func call(
+        _ parameters: CallTool.Parameters, token: VerifiedToken, bearerToken: String? = nil, supportsURLElicitation: Bool = false
+    ) async throws -> CallTool.Result {
         // `StepUp` answers 403 before a call gets here; checking again where the SDK has decoded the call means a
         // body that `StepUp` reads differently (duplicate keys, say) still cannot run a tool without its scopes.
         if let required = Self.requiredScopes(for: parameters.name), !token.hasScopes(required) {
@@ -81,6 +98,10 @@ public struct DemoTools: Sendable {
                 content: [.text(text: "write_note acts for a user; this token has none (it was issued to a client for itself).", annotations: nil, _meta: nil)],
                 isError: true
             )
+        case "upstream_profile":
+            // Not offered (and unknown) unless the token exchange is configured.
+            guard let upstreamProfile else { throw MCPError.invalidParams("Unknown tool: upstream_profile") }
+            return try await upstreamProfile.call(token: token, bearerToken: bearerToken, supportsURLElicitation: supportsURLElicitation)
         case "write_note":
             guard let text = parameters.arguments?["text"]?.stringValue, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 return CallTool.Result(content: [.text(text: "write_note needs a non-empty string argument 'text'.", annotations: nil, _meta: nil)], isError: true)

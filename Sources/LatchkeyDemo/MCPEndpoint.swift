@@ -17,6 +17,7 @@ struct MCPEndpoint: Sendable {
 
     let configuration: DemoConfiguration
     let tools: DemoTools
+    let elicitation: ElicitationSupport
     let logger: Logger
 
     func handle(_ request: Request, context: DemoRequestContext) async throws -> Response {
@@ -51,6 +52,7 @@ struct MCPEndpoint: Sendable {
                     errorDescription: "This tool needs the scopes \(required.joined(separator: " "))", scopes: required
                 ).response(.forbidden)
             }
+            elicitation.record(parsed.message, token: token)
             body = parsed.bytes
         }
         let server = Server(
@@ -60,8 +62,12 @@ struct MCPEndpoint: Sendable {
         )
         let transport = StatelessHTTPServerTransport(validationPipeline: validation, logger: logger)
         let tools = self.tools
-        await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: DemoTools.entries.map(\.tool)) }
-        await server.withMethodHandler(CallTool.self) { parameters in try tools.call(parameters, token: token) }
+        let bearerToken = context.bearerToken
+        let supportsURLElicitation = elicitation.supportsURLMode(token)
+        await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools.tools) }
+        await server.withMethodHandler(CallTool.self) { parameters in
+            try await tools.call(parameters, token: token, bearerToken: bearerToken, supportsURLElicitation: supportsURLElicitation)
+        }
         try await server.start(transport: transport)
         // The transport waits for the server's answer without a time limit; a message the server drops would hold the
         // request, the server and its task forever. Stopping the server ends the wait with an error answer.

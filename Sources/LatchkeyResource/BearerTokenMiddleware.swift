@@ -5,6 +5,16 @@ import Foundation
 /// A request context that can carry the verified token to handlers.
 public protocol BearerTokenRequestContext: RequestContext {
     var accessToken: VerifiedToken? { get set }
+    /// The token exactly as the client sent it, once verified. Only a server that exchanges it (the subject token of
+    /// `UpstreamTokens`) needs it: declare a stored `var bearerToken: String?` to keep it. The default discards it.
+    var bearerToken: String? { get set }
+}
+
+extension BearerTokenRequestContext {
+    public var bearerToken: String? {
+        get { nil }
+        set {}
+    }
 }
 
 /// Requires a valid Latchkey access token on every request it guards (RFC 6750), with `scopes` if given.
@@ -47,6 +57,7 @@ public struct BearerTokenMiddleware<Context: BearerTokenRequestContext>: RouterM
         }
         var context = context
         context.accessToken = verified
+        context.bearerToken = token
         return try await next(request, context)
     }
 

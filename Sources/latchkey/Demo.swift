@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import Hummingbird
+import LatchkeyCore
 import LatchkeyCrypto
 import LatchkeyDemo
 import LatchkeyResource
@@ -20,7 +21,8 @@ struct Demo: AsyncParsableCommand {
         discussion: """
             Starts Latchkey in development mode (SQLite in --data-dir, a generated development master key, the user \
             'demo' with a new password printed at every start) with the demo server as its one protected resource, and \
-            the demo MCP server (tools whoami, read_notes, write_note) on --mcp-port. It prints how to connect Claude \
+            the demo MCP server (tools whoami, read_notes, write_note, upstream_profile) on --mcp-port, as the \
+            confidential client latchkey-demo-mcp (a new secret every start, kept in memory). It prints how to connect Claude \
             Desktop, Claude Code and the Python SDK. It also runs "Demo Cloud", a fake upstream OAuth provider, on \
             --upstream-port, configured as the vault's one provider (its client secret, new at every start, in a 0600 \
             file in --data-dir), so /connections can connect an account. LATCHKEY_* variables and config files are \
@@ -65,11 +67,17 @@ struct Demo: AsyncParsableCommand {
             throw ConfigurationError("port \(value) on 127.0.0.1 is in use (another latchkey demo?); choose another with \(flag)")
         }
         let issuer = "http://127.0.0.1:\(port)"
-        let demo = try DemoConfiguration(issuer: issuer, resource: "http://127.0.0.1:\(mcpPort)/mcp", port: mcpPort)
-        let resources = try JSONEncoder().encode([DemoResourceEntry(uri: demo.resource, name: demo.resourceName, scopes: DemoConfiguration.scopes)])
+        var demo = try DemoConfiguration(issuer: issuer, resource: "http://127.0.0.1:\(mcpPort)/mcp", port: mcpPort)
+        // The demo server is the confidential client `demoMCPClientID` (made below): its token exchanges authenticate
+        // as it, and only tokens issued for its resource can be exchanged.
+        let resources = try JSONEncoder().encode([
+            DemoResourceEntry(uri: demo.resource, name: demo.resourceName, scopes: DemoConfiguration.scopes, client_id: Self.demoMCPClientID),
+        ])
         let upstream = FakeUpstream(clientSecret: RandomToken.generate(bytes: 24), redirectURIs: ["\(issuer)/connections/callback"])
         let upstreamURL = "http://127.0.0.1:\(upstreamPort)"
-        let providers = try Self.demoCloudProvider(upstream, url: upstreamURL, secretFile: try Self.writeSecretFile(upstream, dataDir: dataDir))
+        let providers = try Self.demoCloudProvider(
+            upstream, url: upstreamURL, secretFile: try Self.writeSecretFile(upstream, dataDir: dataDir), resources: [demo.resource]
+        )
         var source = ConfigurationSource()
         for (key, value) in [
             "dev": "true", "host": "127.0.0.1", "port": String(port), "issuer": issuer, "data-dir": dataDir,
@@ -91,6 +99,11 @@ struct Demo: AsyncParsableCommand {
         let runtime = try await LatchkeyRuntime.open(configuration, logger: logger)
         do {
             let password = try await runtime.resetDemoUserPassword()
+            let mcpClient = try await Self.resetDemoMCPClient(runtime)
+            demo.upstreamExchange = DemoConfiguration.UpstreamExchange(
+                tokenEndpoint: URL(string: issuer + "/token")!, clientID: mcpClient.clientID, clientSecret: mcpClient.clientSecret ?? "",
+                provider: Self.demoCloudID, providerName: upstream.name, apiBaseURL: URL(string: upstreamURL)!
+            )
             let verifier = TokenVerifier(configuration: try .init(issuer: issuer, resource: demo.resource))
             let services: [any Service] = [
                 try await buildApplication(runtime: runtime),
@@ -134,7 +147,9 @@ struct Demo: AsyncParsableCommand {
 
         Try the tool whoami, then write_note: it needs the scope demo:write, so the server answers
         403 insufficient_scope and your client asks you to approve the wider access.
-        Connect Demo Cloud at \(issuer)/connections
+        Then upstream_profile: it reads your Demo Cloud profile with a token from Latchkey's vault. Until you
+        connect Demo Cloud, it answers with a link to connect (URL elicitation, or the link in a tool error);
+        connect at \(issuer)/connections and call it again.
         Ctrl-C stops all three servers.
 
         """
@@ -160,6 +175,25 @@ extension Demo {
 }
 
 extension Demo {
+    /// The demo MCP server's client at Latchkey, and Demo Cloud's provider id.
+    static let demoMCPClientID = "latchkey-demo-mcp"
+    static let demoCloudID = "demo-cloud"
+
+    /// The demo MCP server's confidential client (`client_secret_basic`), made anew at every start like the demo
+    /// user's password, so its secret lives only in this process. Token exchange needs no registered grant; the
+    /// client holds `client_credentials` because a client must hold one, with the narrowest scope.
+    static func resetDemoMCPClient(_ runtime: LatchkeyRuntime) async throws -> AddedClient {
+        _ = try await runtime.deleteClient(id: demoMCPClientID)
+        let added = try await runtime.addClient(.object([
+            "client_name": .string("Latchkey demo MCP server"),
+            "grant_types": .array([.string("client_credentials")]),
+            "token_endpoint_auth_method": .string("client_secret_basic"),
+            "scope": .string(DemoConfiguration.toolsScope),
+        ]), clientID: demoMCPClientID)
+        guard added.clientSecret != nil else { throw ConfigurationError("the demo MCP server's client got no secret") }
+        return added
+    }
+
     /// Writes the fake's client secret to a 0600 file in the data directory (created if needed), as an operator keeps
     /// a real provider's secret: `providers` names the file, never the secret. Returns the file's absolute path.
     static func writeSecretFile(_ upstream: FakeUpstream, dataDir: String) throws -> String {
@@ -181,13 +215,14 @@ extension Demo {
         return path
     }
 
-    /// The `providers` setting: Demo Cloud, discovered at its issuer, labelled by its userinfo `login`.
-    static func demoCloudProvider(_ upstream: FakeUpstream, url: String, secretFile: String) throws -> String {
+    /// The `providers` setting: Demo Cloud, discovered at its issuer, labelled by its userinfo `login`, its tokens
+    /// exchangeable by the MCP servers in `resources` (the demo's).
+    static func demoCloudProvider(_ upstream: FakeUpstream, url: String, secretFile: String, resources: [String]) throws -> String {
         let entry = DemoProviderEntry(
-            id: "demo-cloud", name: upstream.name, issuer: url, revocation_endpoint: url + "/revoke",
+            id: demoCloudID, name: upstream.name, issuer: url, revocation_endpoint: url + "/revoke",
             userinfo_endpoint: url + "/userinfo", account_field: "login", client_id: upstream.clientID,
             client_secret_file: secretFile, token_endpoint_auth_method: upstream.clientAuthentication.rawValue,
-            scopes: [FakeUpstream.defaultScope]
+            scopes: [FakeUpstream.defaultScope], resources: resources
         )
         return String(decoding: try JSONEncoder().encode([entry]), as: UTF8.self)
     }
@@ -205,6 +240,8 @@ private struct DemoProviderEntry: Encodable {
     var client_secret_file: String
     var token_endpoint_auth_method: String
     var scopes: [String]
+    /// The MCP servers (resource URIs) that may receive this provider's tokens by token exchange.
+    var resources: [String]
 }
 
 /// One entry of Latchkey's `resources` setting.
@@ -212,4 +249,6 @@ private struct DemoResourceEntry: Encodable {
     var uri: String
     var name: String
     var scopes: [String]
+    /// The confidential client this MCP server authenticates as (for token exchange).
+    var client_id: String
 }

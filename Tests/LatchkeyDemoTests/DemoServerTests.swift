@@ -250,15 +250,15 @@ struct DemoServerTests {
 /// The tools check their scopes themselves too, whatever reached them.
 struct DemoToolsTests {
     @Test("write_note without demo:write is an error result and stores nothing, even past StepUp")
-    func toolChecksScopes() throws {
+    func toolChecksScopes() async throws {
         let tools = DemoTools(notebook: Notebook())
         let narrow = VerifiedToken(subject: "u", clientID: "c", scopes: ["mcp:tools"], audience: ["https://mcp.example.com/mcp"], issuer: "i", expiresAt: .max, tokenID: nil)
-        let result = try tools.call(.init(name: "write_note", arguments: ["text": "x"]), token: narrow)
+        let result = try await tools.call(.init(name: "write_note", arguments: ["text": "x"]), token: narrow)
         #expect(result.isError == true)
         #expect(tools.notebook.notes(for: "u").isEmpty)
         var wide = narrow
         wide.scopes.append("demo:write")
-        #expect(try tools.call(.init(name: "write_note", arguments: ["text": "x"]), token: wide).isError != true)
+        #expect(try await tools.call(.init(name: "write_note", arguments: ["text": "x"]), token: wide).isError != true)
         #expect(tools.notebook.notes(for: "u") == ["x"])
     }
 }

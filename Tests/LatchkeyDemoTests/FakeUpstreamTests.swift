@@ -199,6 +199,43 @@ struct FakeUpstreamTests {
         }
     }
 
+    @Test("/api/profile answers a valid access token; an unknown, expired or revoked one gets 401 invalid_token; calls are counted")
+    func profileAPI() async throws {
+        let upstream = FakeUpstream(redirectURIs: [Self.redirectURI])
+        upstream.mode.decision = .approve
+        try await Self.withUpstream(upstream) { upstream, base, client in
+            let url = base + FakeUpstream.profilePath
+            let tokens = try await Self.redeem(client, base, code: try await Self.code(client, base)).json
+            let access = try #require(tokens["access_token"] as? String)
+            let ok = try await Self.send(client, url, headers: [("authorization", "Bearer \(access)")])
+            #expect(ok.status == 200)
+            #expect(ok.json["login"] as? String == "octocat")
+            #expect(ok.json["plan"] as? String == "demo")
+            #expect(ok.json["repos"] as? Int == 3)
+            #expect(ok.headers.first(name: "cache-control") == "no-store")
+
+            let missing = try await Self.send(client, url)
+            #expect(missing.status == 401)
+            #expect(missing.headers.first(name: "www-authenticate")?.contains("invalid_token") == false)
+            let unknown = try await Self.send(client, url, headers: [("authorization", "Bearer dc_at_unknown")])
+            #expect(unknown.status == 401)
+            #expect(unknown.headers.first(name: "www-authenticate")?.contains(#"error="invalid_token""#) == true)
+
+            upstream.expireAccessTokens()
+            #expect(try await Self.send(client, url, headers: [("authorization", "Bearer \(access)")]).status == 401)
+            // A refresh gives a working token again; revoking it closes the API to it.
+            let refreshed = try await Self.refresh(client, base, try #require(tokens["refresh_token"] as? String)).json
+            let fresh = try #require(refreshed["access_token"] as? String)
+            #expect(try await Self.send(client, url, headers: [("authorization", "Bearer \(fresh)")]).status == 200)
+            _ = try await Self.send(client, "\(base)/revoke", form: "token=\(fresh)", headers: [("authorization", Self.basic)])
+            #expect(try await Self.send(client, url, headers: [("authorization", "Bearer \(fresh)")]).status == 401)
+            #expect(upstream.profileCalls == 6)
+
+            upstream.mode.api = .status(503)
+            #expect(try await Self.send(client, url, headers: [("authorization", "Bearer \(fresh)")]).status == 503)
+        }
+    }
+
     @Test("misbehaviours answer as designed")
     func misbehaviours() async throws {
         let upstream = FakeUpstream(redirectURIs: [Self.redirectURI])

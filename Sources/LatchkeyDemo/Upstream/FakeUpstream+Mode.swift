@@ -14,10 +14,12 @@ extension FakeUpstream {
         public var revocation: Misbehaviour?
         /// `GET /userinfo`.
         public var userinfo: Misbehaviour?
+        /// `GET /api/profile`, the protected API.
+        public var api: Misbehaviour?
 
         public init(
             decision: Decision = .ask, issuerParameter: IssuerParameter = .correct, metadata: Misbehaviour? = nil,
-            token: Misbehaviour? = nil, revocation: Misbehaviour? = nil, userinfo: Misbehaviour? = nil
+            token: Misbehaviour? = nil, revocation: Misbehaviour? = nil, userinfo: Misbehaviour? = nil, api: Misbehaviour? = nil
         ) {
             self.decision = decision
             self.issuerParameter = issuerParameter
@@ -25,6 +27,7 @@ extension FakeUpstream {
             self.token = token
             self.revocation = revocation
             self.userinfo = userinfo
+            self.api = api
         }
     }
 

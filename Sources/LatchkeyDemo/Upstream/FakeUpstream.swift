@@ -8,7 +8,8 @@ import Synchronization
 
 /// A fake upstream OAuth 2.0 authorization server ("Demo Cloud", GitHub-like) for the vault's tests and
 /// `latchkey demo`: RFC 8414 metadata, `/authorize` with a consent page and PKCE S256, `/token` with single-use codes
-/// and rotating refresh tokens with reuse detection, RFC 7009 `/revoke` and a `/userinfo` naming one account.
+/// and rotating refresh tokens with reuse detection, RFC 7009 `/revoke`, a `/userinfo` naming one account, and a
+/// protected API (`GET /api/profile`) for MCP servers holding an access token from Latchkey's vault.
 /// Everything it issues is random; its state lives in this instance, behind a mutex.
 ///
 /// `mode` makes it misbehave at run time (redirects, slow or oversized answers, wrong `iss`…), and `requests`
@@ -127,6 +128,7 @@ public final class FakeUpstream: Sendable {
         router.post("/token") { [self] request, context in try await token(request, context: context) }
         router.post("/revoke") { [self] request, context in try await revoke(request, context: context) }
         router.get("/userinfo") { [self] request, _ in try await userinfo(request) }
+        router.get(RouterPath(Self.profilePath)) { [self] request, _ in try await profile(request) }
         return router
     }
 

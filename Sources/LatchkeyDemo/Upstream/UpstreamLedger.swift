@@ -118,6 +118,11 @@ struct UpstreamLedger: Sendable {
         }
     }
 
+    /// Every access token issued so far expires at `now`.
+    mutating func expireAccessTokens(now: Date) {
+        for (token, record) in accessTokens where record.expiresAt > now { accessTokens[token]?.expiresAt = now }
+    }
+
     /// Whether `token` is an access token this fake issued that is neither expired nor revoked.
     func isValidAccessToken(_ token: String, now: Date) -> Bool {
         guard let record = accessTokens[token] else { return false }
