@@ -225,6 +225,7 @@ let package = Package(
                 "LatchkeyServer",
                 "LatchkeyBroker",
                 "LatchkeyDemo",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

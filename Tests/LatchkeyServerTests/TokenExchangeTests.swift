@@ -7,6 +7,9 @@ import LatchkeyDemo
 import LatchkeyServer
 import LatchkeyTestSupport
 import NIOCore
+import LatchkeyStore
+import Logging
+import SQLKit
 import Testing
 
 /// RFC 8693 token exchange for upstream tokens, against the fake upstream: who may exchange what, the answer,
@@ -233,12 +236,43 @@ struct TokenExchangeTests {
         }
     }
 
-    @Test("50 concurrent exchanges on two instances sharing one store: exactly one upstream refresh, every caller a valid token")
-    func refreshOnceAcrossInstances() async throws {
+    /// The stores the two-instance race runs on: one SQLite file always; a scratch PostgreSQL database too when
+    /// `LATCHKEY_TEST_POSTGRES_URL` is set (created and dropped here, so the store tests' database is untouched).
+    static var engines: [String] {
+        ProcessInfo.processInfo.environment["LATCHKEY_TEST_POSTGRES_URL"] == nil ? ["sqlite"] : ["sqlite", "postgres"]
+    }
+
+    static func withStore(_ engine: String, _ body: (String?) async throws -> Void) async throws {
+        guard engine == "postgres", let base = ProcessInfo.processInfo.environment["LATCHKEY_TEST_POSTGRES_URL"],
+              let slash = base.lastIndex(of: "/")
+        else { return try await body(nil) }
+        let name = "latchkey_exchange_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let admin = try LatchkeyDatabase(location: .postgres(url: base), logger: logger)
+        let result: Result<Void, any Error>
+        do {
+            try await admin.withSession { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+            try await body(String(base[...slash]) + name)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        try? await admin.withSession { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+        try await admin.shutdown()
+        try result.get()
+    }
+
+    @Test("50 concurrent exchanges on two instances sharing one store: exactly one upstream refresh, every caller a valid token",
+          arguments: engines)
+    func refreshOnceAcrossInstances(engine: String) async throws {
         let clock = TestClock()
+        try await Self.withStore(engine) { database in
         try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
             fake.mode = .init(decision: .approve)
-            let first = try Self.app(fake, clock: clock)
+            var base = try Self.app(fake, clock: clock)
+            if let database { base.settings["database"] = database }
+            let first = base
             defer { first.removeFiles() }
             var copy = try Self.app(fake, directory: first.directory, clock: clock)
             copy.settings = first.settings
@@ -265,6 +299,7 @@ struct TokenExchangeTests {
                     #expect(Set(tokens).count == 1)
                 }
             }
+        }
         }
     }
 }
