@@ -236,6 +236,38 @@ struct TokenExchangeTests {
         }
     }
 
+    @Test("a refresh answer without a new refresh token keeps the old one; a string expires_in is read")
+    func refreshKeepsRefreshToken() async throws {
+        let clock = TestClock()
+        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
+            fake.mode = .init(decision: .approve)
+            let app = try Self.app(fake, clock: clock)
+            defer { app.removeFiles() }
+            try await app.test { client, runtime in
+                let servers = try await Self.addServers(runtime)
+                try await Self.connect(client, runtime)
+                let before = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
+                fake.mode.token = .withoutRefreshToken
+                clock.advance(3550)
+                let answer = try await Self.exchange(client, servers.mcp, subject: try await Self.subjectToken(client, runtime))
+                #expect(answer.status == .ok && Self.refreshes(fake) == 1)
+                let after = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
+                #expect(after.refreshToken == before.refreshToken && after.accessToken != before.accessToken)
+                fake.mode.token = .expiresInString("7200")
+                let forced = try await Self.exchange(
+                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime), extra: "&latchkey_force_refresh=true"
+                )
+                // Refreshed less than 5 s ago: the forced exchange gets that token instead of refreshing again.
+                #expect(forced.json["access_token"] as? String == answer.json["access_token"] as? String && Self.refreshes(fake) == 1)
+                clock.advance(10)
+                let later = try await Self.exchange(
+                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime), extra: "&latchkey_force_refresh=true"
+                )
+                #expect(Self.refreshes(fake) == 2 && (later.json["expires_in"] as? Int ?? 0) > 7000)
+            }
+        }
+    }
+
     /// The stores the two-instance race runs on: one SQLite file always; a scratch PostgreSQL database too when
     /// `LATCHKEY_TEST_POSTGRES_URL` is set (created and dropped here, so the store tests' database is untouched).
     static var engines: [String] {

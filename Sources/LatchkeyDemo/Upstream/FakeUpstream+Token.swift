@@ -28,7 +28,8 @@ extension FakeUpstream {
             case "refresh_token":
                 let token = try form.require("refresh_token")
                 guard mode != .invalidGrantOnRefresh else { throw UpstreamLedger.invalidGrant("The refresh token is invalid") }
-                let tokens = (access: Self.randomToken("dc_at_"), refresh: Self.randomToken("dc_rt_"))
+                // Without a new refresh token in the answer, the old one stays the family's current one (RFC 6749 §6).
+                let tokens = (access: Self.randomToken("dc_at_"), refresh: mode == .withoutRefreshToken ? token : Self.randomToken("dc_rt_"))
                 issued = try state.withLock {
                     $0.ledger.refresh(token: token, clientID: client, scope: form["scope"], now: Date(), accessTokenLifetime: lifetime, newTokens: tokens)
                 }.get()

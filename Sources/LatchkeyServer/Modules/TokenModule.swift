@@ -31,7 +31,8 @@ struct TokenModule: RouteModule {
                 clientCredentials: ClientCredentialsGrant(supportedScopes: configuration.scopes, resources: configuration.resources),
                 tokenExchange: TokenExchangeService(
                     grant: TokenExchangeGrant(resources: configuration.resources, providers: configuration.providers),
-                    verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations, clients: runtime.clients, users: runtime.users,
+                    verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations, clients: runtime.clients,
+                    users: ActiveUsers(users: runtime.users, ttl: .seconds(configuration.clientCacheTTL)),
                     access: configuration.providers.isEmpty ? nil : try runtime.upstreamAccess(), hasher: runtime.hasher, issuer: issuer,
                     clock: clock
                 ),

@@ -11,7 +11,7 @@ struct TokenExchangeService: Sendable {
     let verifier: VerifiedTokenCache
     let revocations: RevocationList
     let clients: any ClientStore
-    let users: any UserStore
+    let users: ActiveUsers
     /// `nil` without providers: then no exchange can succeed.
     let access: UpstreamAccess?
     let hasher: SecretHasher
@@ -31,12 +31,12 @@ struct TokenExchangeService: Sendable {
             throw OAuthError.invalidRequest("subject_token is invalid, expired or revoked")
         }
         let (provider, userID) = try grant.authorize(caller: client.clientID, subject: claims, providerID: request.providerID)
-        guard let user = try await users.user(id: userID), !user.disabled else {
+        guard try await users.isActive(userID) else {
             throw OAuthError.invalidRequest("subject_token's user no longer exists or is disabled")
         }
         guard let access else { throw OAuthError(.invalidTarget, "No upstream providers are configured") }
         do {
-            let token = try await access.accessToken(userID: user.id, provider: provider, forceRefresh: request.forceRefresh)
+            let token = try await access.accessToken(userID: userID, provider: provider, forceRefresh: request.forceRefresh)
             return try Response.json(ExchangedToken(token, now: clock.now()))
         } catch UpstreamAccessError.connectionRequired(let status) {
             var error = OAuthError(
@@ -45,7 +45,7 @@ struct TokenExchangeService: Sendable {
                     ? "The user has not connected \(provider.name); send them to error_uri"
                     : "The user must connect \(provider.name) again; send them to error_uri"
             )
-            let link = ConnectLink(userID: user.id, clientID: client.clientID, providerID: provider.id, expiresAt: now + ConnectLink.lifetime)
+            let link = ConnectLink(userID: userID, clientID: client.clientID, providerID: provider.id, expiresAt: now + ConnectLink.lifetime)
             error.errorURI = issuer.endpoint("/connections/\(provider.id)/connect") + "?for=" + link.encode(hasher: hasher)
             error.details = ["provider": provider.id, "connection_status": status.rawValue]
             throw error
