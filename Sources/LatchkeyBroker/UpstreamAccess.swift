@@ -50,14 +50,17 @@ public final class UpstreamAccess: Sendable {
     }
 
     /// The user's access token for `provider`. `forceRefresh`: the upstream refused the token handed out, so refresh
-    /// even if it looks fresh — unless it was refreshed in the last few seconds (then that new token is the answer).
-    public func accessToken(userID: String, provider: UpstreamProvider, forceRefresh: Bool = false) async throws -> UpstreamAccessToken {
+    /// even if it looks fresh — unless `refusedTokenHash` (base64url SHA-256 of the refused token) shows the stored
+    /// token is already a newer one, which is then the answer: many callers reporting one 401 cause one refresh.
+    public func accessToken(
+        userID: String, provider: UpstreamProvider, forceRefresh: Bool = false, refusedTokenHash: String? = nil
+    ) async throws -> UpstreamAccessToken {
         let key = UpstreamAccessState.Key(userID: userID, providerID: provider.id, force: forceRefresh)
         let now = clock.now()
         if !forceRefresh, let cached = state.cached(key, now: now) { return cached }
         if let wait = state.backoff(key, now: now) { throw UpstreamAccessError.unavailable(retryAfter: wait) }
         let task = state.flight(key) { [self] in
-            try await self.resolve(userID: userID, provider: provider, force: forceRefresh, key: key)
+            try await self.resolve(userID: userID, provider: provider, force: forceRefresh, refused: refusedTokenHash, key: key)
         }
         return try await task.value
     }
@@ -67,8 +70,11 @@ public final class UpstreamAccess: Sendable {
         state.evict(userID: userID, providerID: providerID)
     }
 
-    func resolve(userID: String, provider: UpstreamProvider, force: Bool, key: UpstreamAccessState.Key) async throws -> UpstreamAccessToken {
+    func resolve(
+        userID: String, provider: UpstreamProvider, force: Bool, refused: String?, key: UpstreamAccessState.Key
+    ) async throws -> UpstreamAccessToken {
         var rereadAfterInvalidGrant = false
+        var force = force
         // A few rounds: after waiting for another instance's refresh, or after an invalid_grant that a newer row explains.
         for _ in 0..<4 {
             guard let credential = try await vault.credential(for: userID, providerID: provider.id) else {
@@ -77,9 +83,9 @@ public final class UpstreamAccess: Sendable {
             let stored = credential.stored
             let now = clock.now()
             if stored.status == .needsReauth { throw UpstreamAccessError.connectionRequired(.needsReauth) }
-            let recentlyRefreshed = (stored.refreshedAt ?? stored.connectedAt) >= now - 5
-            if let access = credential.accessToken, stored.accessTokenExpiresAt.map({ $0 - Self.margin > now }) ?? true,
-               !force || recentlyRefreshed {
+            // Forced: the stored token is the refused one (or the caller could not say which it had).
+            let refusedIsStored = force && (refused == nil || refused == credential.accessToken.map(PKCEChallenge.s256))
+            if let access = credential.accessToken, stored.accessTokenExpiresAt.map({ $0 - Self.margin > now }) ?? true, !refusedIsStored {
                 let token = UpstreamAccessToken(token: access, tokenType: stored.tokenType, expiresAt: stored.accessTokenExpiresAt, scopes: stored.scopes)
                 state.store(key, token, now: now)
                 return token
@@ -88,6 +94,8 @@ public final class UpstreamAccess: Sendable {
             guard try await refreshes.acquireRefreshLease(stored, owner: state.owner, until: now + Self.leaseSeconds, now: now) else {
                 // Another instance is refreshing (or the row just changed): wait for a new version, then look again.
                 try await waitForChange(of: stored)
+                // What the other instance wrote is the refresh this call wanted.
+                force = false
                 continue
             }
             let answer: UpstreamTokenResponse
@@ -97,7 +105,10 @@ public final class UpstreamAccess: Sendable {
                 // Another instance may have rotated the token between our read and our lease: read once more.
                 rereadAfterInvalidGrant = true
                 try await refreshes.releaseRefreshLease(stored, owner: state.owner, lastError: nil)
-                if let newer = try await vault.store.credential(userID: userID, providerID: provider.id), newer.version != stored.version { continue }
+                if let newer = try await vault.store.credential(userID: userID, providerID: provider.id), newer.version != stored.version {
+                    force = false
+                    continue
+                }
                 try await needsReauth(stored, code: "invalid_grant", provider: provider)
             } catch .rejected(let code, _) where code == "invalid_grant" || code == "invalid_client" || code == "unauthorized_client" {
                 try await needsReauth(stored, code: code ?? "invalid_grant", provider: provider)

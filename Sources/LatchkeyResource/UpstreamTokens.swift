@@ -98,6 +98,9 @@ public final class UpstreamTokens: Sendable {
         let key = Key(subject: SHA256.hash(data: Data(subjectToken.utf8)), provider: provider)
         let time = now()
         let step = state.withLock { state -> Step in
+            // The token the upstream refused is the one this cache handed out: Latchkey refreshes only if it still
+            // holds that one (another caller's refresh may already have replaced it).
+            let refused = forceRefresh ? state.entries[key]?.token.token : nil
             if !forceRefresh, let entry = state.entries[key] {
                 if entry.until > time { return .hit(entry.token) }
                 state.entries[key] = nil
@@ -108,7 +111,7 @@ public final class UpstreamTokens: Sendable {
             let id = state.nextFlight
             state.nextFlight += 1
             let task = Task { [self] in
-                try await exchange(subjectToken, provider: provider, forceRefresh: forceRefresh)
+                try await exchange(subjectToken, provider: provider, forceRefresh: forceRefresh, refused: refused)
             }
             let flight = Flight(id: id, forced: forceRefresh, task: task)
             state.flights[key] = flight
@@ -155,7 +158,9 @@ public final class UpstreamTokens: Sendable {
     public var cachedCount: Int { state.withLock { $0.entries.count } }
 
     /// One token-exchange request and its answer, classified.
-    func exchange(_ subjectToken: String, provider: String, forceRefresh: Bool) async throws(UpstreamTokensError) -> UpstreamAccessToken {
+    func exchange(
+        _ subjectToken: String, provider: String, forceRefresh: Bool, refused: String? = nil
+    ) async throws(UpstreamTokensError) -> UpstreamAccessToken {
         var form = [
             ("grant_type", Self.tokenExchangeGrant),
             ("subject_token", subjectToken),
@@ -164,6 +169,9 @@ public final class UpstreamTokens: Sendable {
             ("requested_token_type", Self.accessTokenType),
         ]
         if forceRefresh { form.append(("latchkey_force_refresh", "true")) }
+        if forceRefresh, let refused {
+            form.append(("latchkey_refused_token_sha256", Base64URL.encode(Data(SHA256.hash(data: Data(refused.utf8))))))
+        }
         let headers = [
             "Content-Type": "application/x-www-form-urlencoded",
             "Accept": "application/json",

@@ -254,16 +254,26 @@ struct TokenExchangeTests {
                 let after = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
                 #expect(after.refreshToken == before.refreshToken && after.accessToken != before.accessToken)
                 fake.mode.token = .expiresInString("7200")
+                let current = try #require(answer.json["access_token"] as? String)
+                // A forced exchange naming a token that is no longer the stored one gets the stored one: no refresh.
+                let stale = try await Self.exchange(
+                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                    extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256("an-older-token"))"
+                )
+                #expect(stale.json["access_token"] as? String == current && Self.refreshes(fake) == 1)
+                // Naming the stored token (the upstream refused it): refreshed at once, though it looked fresh.
                 let forced = try await Self.exchange(
-                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime), extra: "&latchkey_force_refresh=true"
+                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                    extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
                 )
-                // Refreshed less than 5 s ago: the forced exchange gets that token instead of refreshing again.
-                #expect(forced.json["access_token"] as? String == answer.json["access_token"] as? String && Self.refreshes(fake) == 1)
-                clock.advance(10)
-                let later = try await Self.exchange(
-                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime), extra: "&latchkey_force_refresh=true"
+                #expect(Self.refreshes(fake) == 2 && forced.json["access_token"] as? String != current)
+                #expect((forced.json["expires_in"] as? Int ?? 0) > 7000)
+                // A refused-token hash without force is refused.
+                let odd = try await Self.exchange(
+                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                    extra: "&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
                 )
-                #expect(Self.refreshes(fake) == 2 && (later.json["expires_in"] as? Int ?? 0) > 7000)
+                #expect(odd.json["error"] as? String == "invalid_request")
             }
         }
     }

@@ -14,6 +14,9 @@ public struct TokenExchangeGrant: Sendable {
         /// `latchkey_force_refresh=true`: the upstream refused the token handed out, so refresh once even if it looks
         /// fresh.
         public var forceRefresh: Bool
+        /// `latchkey_refused_token_sha256`: base64url SHA-256 of the token the upstream refused. When the stored token
+        /// is already another one (someone refreshed meanwhile), that one is the answer and nothing is refreshed.
+        public var refusedTokenHash: String?
     }
 
     public let resources: ResourceRegistry
@@ -48,7 +51,13 @@ public struct TokenExchangeGrant: Sendable {
         case "true"?: force = true
         default: throw OAuthError.invalidRequest("latchkey_force_refresh must be true or false")
         }
-        return Request(subjectToken: subjectToken, providerID: audience, forceRefresh: force)
+        let refused = form["latchkey_refused_token_sha256"]
+        if let refused {
+            guard force, refused.utf8.count == 43, refused.utf8.allSatisfy({ $0.isBase64URLByte }) else {
+                throw OAuthError.invalidRequest("latchkey_refused_token_sha256 goes with latchkey_force_refresh=true and is 43 base64url characters")
+            }
+        }
+        return Request(subjectToken: subjectToken, providerID: audience, forceRefresh: force, refusedTokenHash: refused)
     }
 
     /// The provider and the user the caller may exchange `claims` (a verified, unrevoked Latchkey token) for.
@@ -67,5 +76,12 @@ public struct TokenExchangeGrant: Sendable {
             throw OAuthError(.invalidTarget, "audience '\(RedirectURIPolicy.excerpt(providerID))' is not a provider this caller may use with this subject_token")
         }
         return (provider, claims.subject)
+    }
+}
+
+extension UInt8 {
+    /// RFC 4648 §5 base64url alphabet.
+    var isBase64URLByte: Bool {
+        (65...90).contains(self) || (97...122).contains(self) || (48...57).contains(self) || self == 45 || self == 95
     }
 }

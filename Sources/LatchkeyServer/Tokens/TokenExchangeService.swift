@@ -36,7 +36,9 @@ struct TokenExchangeService: Sendable {
         }
         guard let access else { throw OAuthError(.invalidTarget, "No upstream providers are configured") }
         do {
-            let token = try await access.accessToken(userID: userID, provider: provider, forceRefresh: request.forceRefresh)
+            let token = try await access.accessToken(
+                userID: userID, provider: provider, forceRefresh: request.forceRefresh, refusedTokenHash: request.refusedTokenHash
+            )
             return try Response.json(ExchangedToken(token, now: clock.now()))
         } catch UpstreamAccessError.connectionRequired(let status) {
             var error = OAuthError(
