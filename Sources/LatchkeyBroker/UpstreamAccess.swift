@@ -75,6 +75,12 @@ public final class UpstreamAccess: Sendable {
     ) async throws -> UpstreamAccessToken {
         var rereadAfterInvalidGrant = false
         var force = force
+        // A refresh whose write-back failed earlier (the database was down): its rotated refresh token is the only
+        // valid one now, so it is stored before anything else is read or refreshed.
+        if let pending = state.pendingWrite(userID: userID, providerID: provider.id) {
+            _ = try await refreshes.writeRefreshed(pending.credential, expectedVersion: pending.expectedVersion)
+            state.clearPendingWrite(userID: userID, providerID: provider.id)
+        }
         // A few rounds: after waiting for another instance's refresh, or after an invalid_grant that a newer row explains.
         for _ in 0..<4 {
             guard let credential = try await vault.credential(for: userID, providerID: provider.id) else {
@@ -151,6 +157,14 @@ public final class UpstreamAccess: Sendable {
             } catch where attempt < 2 {
                 logger.warning("could not store a refreshed upstream token; retrying", metadata: ["provider": "\(provider.id)", "error": "\(error)"])
                 try await Task.sleep(for: .milliseconds(100 << attempt))
+            } catch {
+                // The upstream has rotated: losing the new refresh token would lose the connection. Keep it (sealed)
+                // until the next call for this connection stores it; hand nothing out meanwhile.
+                state.keepPendingWrite(stored, expectedVersion: credential.stored.version)
+                logger.error("could not store a refreshed upstream token; kept in memory until it can be", metadata: [
+                    "provider": "\(provider.id)", "user_id": "\(stored.userID)", "error": "\(error)",
+                ])
+                throw UpstreamAccessError.unavailable(retryAfter: 1)
             }
         }
         guard written else {
@@ -212,8 +226,24 @@ public final class UpstreamAccessState: Sendable {
     let entries = Mutex<[Key: Entry]>([:])
     let flights = Mutex<[Key: Task<UpstreamAccessToken, any Error>]>([:])
     let backoffs = Mutex<[Key: Backoff]>([:])
+    /// Refreshed rows whose write-back failed, by connection: stored first by the next call (`UpstreamAccess.resolve`).
+    let pendingWrites = Mutex<[Key: (credential: StoredUpstreamCredential, expectedVersion: Int64)]>([:])
 
     public init() {}
+
+    func keepPendingWrite(_ credential: StoredUpstreamCredential, expectedVersion: Int64) {
+        pendingWrites.withLock {
+            $0[Key(userID: credential.userID, providerID: credential.providerID, force: false)] = (credential, expectedVersion)
+        }
+    }
+
+    func pendingWrite(userID: String, providerID: String) -> (credential: StoredUpstreamCredential, expectedVersion: Int64)? {
+        pendingWrites.withLock { $0[Key(userID: userID, providerID: providerID, force: false)] }
+    }
+
+    func clearPendingWrite(userID: String, providerID: String) {
+        _ = pendingWrites.withLock { $0.removeValue(forKey: Key(userID: userID, providerID: providerID, force: false)) }
+    }
 
     func cached(_ key: Key, now: Int64) -> UpstreamAccessToken? {
         entries.withLock { entries in
