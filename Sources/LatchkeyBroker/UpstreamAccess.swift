@@ -36,7 +36,13 @@ public final class UpstreamAccess: Sendable {
     let logger: Logger
     /// Seconds an access token must have left to be handed out as it is.
     public static let margin: Int64 = 60
-    static let leaseSeconds: Int64 = 30
+    /// Long enough for one token request (the egress deadline is 20 s) and the write-back with its retries, with
+    /// room to spare: a lease that ran out mid-refresh would let another instance send the same refresh token,
+    /// which an upstream with reuse detection punishes by revoking the grant. Endpoints are resolved before it.
+    static let leaseSeconds: Int64 = 90
+    /// A forced refresh is honoured at most this often per connection: a token the upstream refuses right after it
+    /// was issued will not be fixed by another refresh, and an MCP server in a 401 loop must not hammer the upstream.
+    static let forcedRefreshInterval: Int64 = 10
 
     public init(
         vault: Vault, upstream: UpstreamClient, refreshes: any UpstreamRefreshStore, state: UpstreamAccessState, clock: UnixClock, logger: Logger
@@ -55,7 +61,7 @@ public final class UpstreamAccess: Sendable {
     public func accessToken(
         userID: String, provider: UpstreamProvider, forceRefresh: Bool = false, refusedTokenHash: String? = nil
     ) async throws -> UpstreamAccessToken {
-        let key = UpstreamAccessState.Key(userID: userID, providerID: provider.id, force: forceRefresh)
+        let key = UpstreamAccessState.Key(userID: userID, providerID: provider.id, force: forceRefresh, refused: refusedTokenHash)
         let now = clock.now()
         if !forceRefresh, let cached = state.cached(key, now: now) { return cached }
         if let wait = state.backoff(key, now: now) { throw UpstreamAccessError.unavailable(retryAfter: wait) }
@@ -89,14 +95,22 @@ public final class UpstreamAccess: Sendable {
             let stored = credential.stored
             let now = clock.now()
             if stored.status == .needsReauth { throw UpstreamAccessError.connectionRequired(.needsReauth) }
-            // Forced: the stored token is the refused one (or the caller could not say which it had).
+            // Forced: the stored token is the refused one (or the caller could not say which it had), and it was not
+            // issued moments ago.
             let refusedIsStored = force && (refused == nil || refused == credential.accessToken.map(PKCEChallenge.s256))
+                && (stored.refreshedAt ?? stored.connectedAt) <= now - Self.forcedRefreshInterval
             if let access = credential.accessToken, stored.accessTokenExpiresAt.map({ $0 - Self.margin > now }) ?? true, !refusedIsStored {
                 let token = UpstreamAccessToken(token: access, tokenType: stored.tokenType, expiresAt: stored.accessTokenExpiresAt, scopes: stored.scopes)
                 state.store(key, token, now: now)
                 return token
             }
             guard let refreshToken = credential.refreshToken else { throw UpstreamAccessError.connectionRequired(.needsReauth) }
+            // Discovery first, outside the lease: the lease then covers one token request and the write-back.
+            do {
+                _ = try await upstream.endpoints(for: provider)
+            } catch {
+                throw UpstreamAccessError.unavailable(retryAfter: state.failed(key, now: clock.now()))
+            }
             guard try await refreshes.acquireRefreshLease(stored, owner: state.owner, until: now + Self.leaseSeconds, now: now) else {
                 // Another instance is refreshing (or the row just changed): wait for a new version, then look again.
                 try await waitForChange(of: stored)
@@ -127,7 +141,9 @@ public final class UpstreamAccess: Sendable {
                 let wait = state.failed(key, now: clock.now())
                 throw UpstreamAccessError.unavailable(retryAfter: wait)
             }
-            return try await writeBack(answer, over: credential, provider: provider, key: key)
+            if let token = try await writeBack(answer, over: credential, provider: provider, key: key) { return token }
+            // The row changed while refreshing (a re-deposit, a reconnect, or it is gone): look again.
+            force = false
         }
         throw UpstreamAccessError.unavailable(retryAfter: 1)
     }
@@ -135,7 +151,9 @@ public final class UpstreamAccess: Sendable {
     /// Seals and writes the refreshed tokens over the version that was read — before anything is handed out. A
     /// database error is retried; a row that changed meanwhile (disconnected, re-deposited) wins, and the new tokens
     /// are neither stored nor handed out.
-    func writeBack(_ answer: UpstreamTokenResponse, over credential: Vault.Credential, provider: UpstreamProvider, key: UpstreamAccessState.Key) async throws -> UpstreamAccessToken {
+    func writeBack(
+        _ answer: UpstreamTokenResponse, over credential: Vault.Credential, provider: UpstreamProvider, key: UpstreamAccessState.Key
+    ) async throws -> UpstreamAccessToken? {
         var stored = credential.stored
         let now = clock.now()
         stored.accessToken = try vault.seal(answer.accessToken, .accessToken, userID: stored.userID, providerID: provider.id)
@@ -161,20 +179,35 @@ public final class UpstreamAccess: Sendable {
                 // The upstream has rotated: losing the new refresh token would lose the connection. Keep it (sealed)
                 // until the next call for this connection stores it; hand nothing out meanwhile.
                 state.keepPendingWrite(stored, expectedVersion: credential.stored.version)
+                retryPendingWrite(userID: stored.userID, providerID: provider.id)
                 logger.error("could not store a refreshed upstream token; kept in memory until it can be", metadata: [
                     "provider": "\(provider.id)", "user_id": "\(stored.userID)", "error": "\(error)",
                 ])
                 throw UpstreamAccessError.unavailable(retryAfter: 1)
             }
         }
-        guard written else {
-            // Disconnected or replaced while refreshing: that decision stands.
-            throw UpstreamAccessError.connectionRequired(.notConnected)
-        }
+        // Disconnected or replaced while refreshing: that decision stands, and nothing from this refresh is kept.
+        guard written else { return nil }
         state.succeeded(key)
         let token = UpstreamAccessToken(token: answer.accessToken, tokenType: answer.tokenType, expiresAt: stored.accessTokenExpiresAt, scopes: answer.scopes)
         state.store(UpstreamAccessState.Key(userID: stored.userID, providerID: provider.id, force: false), token, now: now)
         return token
+    }
+
+    /// Keeps trying to store a pending write-back, once a second for most of the lease, so the rotated refresh
+    /// token reaches the database even if no call for this connection comes to this instance (the lease keeps other
+    /// instances from refreshing meanwhile).
+    func retryPendingWrite(userID: String, providerID: String) {
+        Task { [self] in
+            for _ in 0..<Int(Self.leaseSeconds - 10) {
+                try await Task.sleep(for: .seconds(1))
+                guard let pending = state.pendingWrite(userID: userID, providerID: providerID) else { return }
+                if (try? await refreshes.writeRefreshed(pending.credential, expectedVersion: pending.expectedVersion)) != nil {
+                    state.clearPendingWrite(userID: userID, providerID: providerID)
+                    return
+                }
+            }
+        }
     }
 
     func needsReauth(_ stored: StoredUpstreamCredential, code: String, provider: UpstreamProvider) async throws -> Never {
@@ -206,6 +239,8 @@ public final class UpstreamAccessState: Sendable {
         var userID: String
         var providerID: String
         var force: Bool
+        /// A forced call joins only a flight about the same refused token.
+        var refused: String? = nil
     }
 
     struct Entry: Sendable {

@@ -261,6 +261,14 @@ struct TokenExchangeTests {
                     extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256("an-older-token"))"
                 )
                 #expect(stale.json["access_token"] as? String == current && Self.refreshes(fake) == 1)
+                // Moments after a refresh, even naming the stored token does not refresh again: a 401 loop cannot
+                // hammer the upstream.
+                let soon = try await Self.exchange(
+                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                    extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
+                )
+                #expect(soon.json["access_token"] as? String == current && Self.refreshes(fake) == 1)
+                clock.advance(11)
                 // Naming the stored token (the upstream refused it): refreshed at once, though it looked fresh.
                 let forced = try await Self.exchange(
                     client, servers.mcp, subject: try await Self.subjectToken(client, runtime),

@@ -21,8 +21,10 @@ struct TokenExchangeService: Sendable {
     func exchange(_ form: FormParameters, client: RegisteredClient) async throws -> Response {
         let request = try TokenExchangeGrant.parse(form)
         // Only an MCP server's own confidential client exchanges; a public client is anyone's program.
-        guard client.isConfidential else {
-            throw OAuthError(.unauthorizedClient, "Only a confidential client (an MCP server's) may exchange tokens")
+        // Only an MCP server the operator named (a resource's client_id) exchanges; anyone else learns nothing, not
+        // even whether a subject token is valid, and costs no verification.
+        guard client.isConfidential, !grant.resources.resources(ownedBy: client.clientID).isEmpty else {
+            throw OAuthError(.unauthorizedClient, "This client is not the client_id of any resource; only those MCP servers may exchange tokens")
         }
         let now = clock.now()
         guard let claims = verifier.verify(request.subjectToken, now: now), try await !revocations.check(claims.tokenID),
