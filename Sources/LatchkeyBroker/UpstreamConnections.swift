@@ -60,7 +60,7 @@ public struct UpstreamConnections: Sendable {
         }
         // Every state Latchkey issues is 32 random bytes in base64url: anything else was never issued, and costs no
         // database write.
-        guard callback.state.utf8.count == 43, callback.state.utf8.allSatisfy(Self.isBase64URL) else {
+        guard Base64URL.looks32Bytes(callback.state) else {
             return .refused(.unknownState, provider: nil)
         }
         let flow: UpstreamFlow?
@@ -137,10 +137,6 @@ public struct UpstreamConnections: Sendable {
         } catch {
             return DisconnectOutcome(deleted: true, revocation: .failed(error))
         }
-    }
-
-    static func isBase64URL(_ byte: UInt8) -> Bool {
-        (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 45 || byte == 95
     }
 
     static func stateHash(_ state: String, hasher: SecretHasher) -> String {

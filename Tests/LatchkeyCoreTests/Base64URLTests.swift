@@ -34,4 +34,14 @@ struct Base64URLTests {
     func rejects(text: String) {
         #expect(Base64URL.decode(text) == nil)
     }
+
+    @Test("the 32-byte shape: 43 alphabet characters, nothing else")
+    func looks32Bytes() {
+        #expect(Base64URL.looks32Bytes(Base64URL.encode(Data(repeating: 0xFB, count: 32))))
+        #expect(Base64URL.looks32Bytes(String(repeating: "-", count: 22) + String(repeating: "_", count: 21)))
+        for text in [String(repeating: "a", count: 42), String(repeating: "a", count: 44), String(repeating: "a", count: 42) + "=",
+                     String(repeating: "a", count: 42) + "+", String(repeating: "a", count: 42) + ".", String(repeating: "a", count: 41) + "é"] {
+            #expect(!Base64URL.looks32Bytes(text), "\(text)")
+        }
+    }
 }

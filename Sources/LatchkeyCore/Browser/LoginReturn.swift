@@ -25,9 +25,7 @@ public struct LoginReturn: Sendable, Equatable {
             let query = parts.count == 2 ? parts[1] : nil
             let linkOK = query.map { query in
                 query.hasPrefix("for=") && query.utf8.count <= 2100
-                    && query.utf8.dropFirst(4).allSatisfy { byte in
-                        (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 45 || byte == 95 || byte == 46
-                    }
+                    && query.utf8.dropFirst(4).allSatisfy { Base64URL.isAlphabet($0) || $0 == UInt8(ascii: ".") }
             } ?? true
             if UpstreamProvider.isValidID(String(id)), linkOK { return candidate }
         }

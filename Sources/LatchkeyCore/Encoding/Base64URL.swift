@@ -16,6 +16,18 @@ public enum Base64URL {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Whether `byte` is one of base64url's 64 characters.
+    public static func isAlphabet(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
+
+    /// Whether `text` has the shape of 32 bytes encoded (43 base64url characters): what `RandomToken` issues and a
+    /// SHA-256 digest encodes to. A cheap check before a lookup, not a decode.
+    public static func looks32Bytes(_ text: String) -> Bool {
+        text.utf8.count == 43 && text.utf8.allSatisfy(isAlphabet)
+    }
+
     public static func decode(_ string: String) -> Data? {
         // One pass over the bytes: map the URL-safe alphabet back to the standard one and re-pad.
         var bytes: [UInt8] = []

@@ -53,7 +53,7 @@ public struct TokenExchangeGrant: Sendable {
         }
         let refused = form["latchkey_refused_token_sha256"]
         if let refused {
-            guard force, refused.utf8.count == 43, refused.utf8.allSatisfy({ $0.isBase64URLByte }) else {
+            guard force, Base64URL.looks32Bytes(refused) else {
                 throw OAuthError.invalidRequest("latchkey_refused_token_sha256 goes with latchkey_force_refresh=true and is 43 base64url characters")
             }
         }
@@ -76,12 +76,5 @@ public struct TokenExchangeGrant: Sendable {
             throw OAuthError(.invalidTarget, "audience '\(RedirectURIPolicy.excerpt(providerID))' is not a provider this caller may use with this subject_token")
         }
         return (provider, claims.subject)
-    }
-}
-
-extension UInt8 {
-    /// RFC 4648 §5 base64url alphabet.
-    var isBase64URLByte: Bool {
-        (65...90).contains(self) || (97...122).contains(self) || (48...57).contains(self) || self == 45 || self == 95
     }
 }

@@ -92,13 +92,6 @@ struct BrowserSessions: Sendable {
 
     /// Our cookie values are 43 base64url characters; anything else is not worth a database lookup.
     static func isPlausible(_ value: String) -> Bool {
-        value.utf8.count == 43 && value.utf8.allSatisfy { $0.isBase64URL }
-    }
-}
-
-extension UInt8 {
-    var isBase64URL: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
+        Base64URL.looks32Bytes(value)
     }
 }
