@@ -157,6 +157,33 @@ struct TokenExchangeTests {
         }
     }
 
+    @Test("a subject token whose user was disabled, or whose client was deleted, is invalid_request; nothing reaches the upstream")
+    func subjectGone() async throws {
+        let clock = TestClock()
+        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
+            fake.mode = .init(decision: .approve)
+            var app = try Self.app(fake, clock: clock)
+            // No caching of users or clients, so the change is seen by the very next exchange.
+            app.settings["client-cache-ttl"] = "0"
+            defer { app.removeFiles() }
+            try await app.test { client, runtime in
+                let servers = try await Self.addServers(runtime)
+                try await Self.connect(client, runtime)
+                let (subject, issuedTo) = try await Self.issued(client, runtime)
+                #expect(try await Self.exchange(client, servers.mcp, subject: subject).status == .ok)
+                try await runtime.setUserDisabled(username: "alice", true)
+                let disabled = try await Self.exchange(client, servers.mcp, subject: subject)
+                #expect(disabled.status == .badRequest && disabled.json["error"] as? String == "invalid_request")
+                try await runtime.setUserDisabled(username: "alice", false)
+                #expect(try await Self.exchange(client, servers.mcp, subject: subject).status == .ok)
+                #expect(try await runtime.deleteClient(id: issuedTo))
+                let orphaned = try await Self.exchange(client, servers.mcp, subject: subject)
+                #expect(orphaned.status == .badRequest && orphaned.json["error"] as? String == "invalid_request")
+                #expect(Self.refreshes(fake) == 0)
+            }
+        }
+    }
+
     @Test("not connected, or refused at refresh: connection_required with a connect link only that user can use")
     func connectionRequired() async throws {
         let clock = TestClock()
@@ -194,6 +221,9 @@ struct TokenExchangeTests {
                 let stale = try await Self.exchange(client, servers.mcp, subject: try await Self.subjectToken(client, runtime))
                 #expect(stale.json["error"] as? String == "connection_required" && stale.json["connection_status"] as? String == "needs_reauth")
                 #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo")?.lastError == "invalid_grant")
+                // The link from the first answer is an hour old now: refused, even for alice.
+                let expired = try await alice.get(VaultJourneyTests.local(link))
+                #expect(expired.status == .badRequest && expired.text.contains("expired"))
             }
         }
     }
