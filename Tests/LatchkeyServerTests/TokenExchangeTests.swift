@@ -80,239 +80,211 @@ struct TokenExchangeTests {
         #expect(done.status == .seeOther)
     }
 
+    /// A running fake upstream and a Latchkey whose MCP servers' clients exist, alice connected unless `connect` is
+    /// false; `body` gets them with the clock it can move.
+    static func withExchange(
+        connect: Bool = true, settings: [String: String] = [:],
+        _ body: @escaping @Sendable (FakeUpstream, TestClock, any TestClientProtocol, LatchkeyRuntime, (mcp: OAuthTest.Client, other: OAuthTest.Client)) async throws -> Void
+    ) async throws {
+        let clock = TestClock()
+        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
+            fake.mode = .init(decision: .approve)
+            var app = try Self.app(fake, clock: clock)
+            app.settings.merge(settings) { $1 }
+            defer { app.removeFiles() }
+            try await app.test { client, runtime in
+                let servers = try await Self.addServers(runtime)
+                if connect { try await Self.connect(client, runtime) }
+                try await body(fake, clock, client, runtime, servers)
+            }
+        }
+    }
+
     static func refreshes(_ fake: FakeUpstream) -> Int {
         fake.requests(to: "/token").filter { $0.body.contains("grant_type=refresh_token") }.count
     }
 
     @Test("the MCP server a token was issued for gets the user's upstream access token: no refresh token, no-store")
     func exchange() async throws {
-        let clock = TestClock()
-        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
-            fake.mode = .init(decision: .approve)
-            let app = try Self.app(fake, clock: clock)
-            defer { app.removeFiles() }
-            try await app.test { client, runtime in
-                let servers = try await Self.addServers(runtime)
-                try await Self.connect(client, runtime)
-                let subject = try await Self.subjectToken(client, runtime)
-                let answer = try await Self.exchange(client, servers.mcp, subject: subject)
-                #expect(answer.status == .ok)
-                #expect(answer.headers[.cacheControl] == "no-store")
-                let token = try #require(answer.json["access_token"] as? String)
-                #expect(fake.validAccessToken(token))
-                #expect(answer.json["issued_token_type"] as? String == Self.tokenType && answer.json["token_type"] as? String == "Bearer")
-                #expect(answer.json["refresh_token"] == nil && answer.json["scope"] as? String == "read:user")
-                #expect((answer.json["expires_in"] as? Int ?? 0) > 3000)
-                #expect(Self.refreshes(fake) == 0)
-            }
+        try await Self.withExchange { fake, clock, client, runtime, servers in
+            let subject = try await Self.subjectToken(client, runtime)
+            let answer = try await Self.exchange(client, servers.mcp, subject: subject)
+            #expect(answer.status == .ok)
+            #expect(answer.headers[.cacheControl] == "no-store")
+            let token = try #require(answer.json["access_token"] as? String)
+            #expect(fake.validAccessToken(token))
+            #expect(answer.json["issued_token_type"] as? String == Self.tokenType && answer.json["token_type"] as? String == "Bearer")
+            #expect(answer.json["refresh_token"] == nil && answer.json["scope"] as? String == "read:user")
+            #expect((answer.json["expires_in"] as? Int ?? 0) > 3000)
+            #expect(Self.refreshes(fake) == 0)
         }
     }
 
     @Test("who may exchange: not another MCP server, not a public client, not a machine token, not a foreign audience")
     func refusals() async throws {
-        let clock = TestClock()
-        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
-            fake.mode = .init(decision: .approve)
-            let app = try Self.app(fake, clock: clock)
-            defer { app.removeFiles() }
-            try await app.test { client, runtime in
-                let servers = try await Self.addServers(runtime)
-                try await Self.connect(client, runtime)
-                let (subject, mcpClient) = try await Self.issued(client, runtime)
-                let forOther = try await Self.subjectToken(client, runtime, audience: ["https://other.example.com"])
-                let cases: [(OAuthTest.Client, String, String, String, String)] = [
-                    // A token issued for the demo MCP server, presented by the other server: confused deputy.
-                    (servers.other, subject, "demo", "", "invalid_target"),
-                    // The other server with its own token: the provider does not allow it.
-                    (servers.other, forOther, "demo", "", "invalid_target"),
-                    (servers.mcp, forOther, "demo", "", "invalid_target"),
-                    (servers.mcp, subject, "nope", "", "invalid_target"),
-                    (servers.mcp, "not-a-token", "demo", "", "invalid_request"),
-                    (servers.mcp, String(subject.dropLast(3)) + "AAA", "demo", "", "invalid_request"),
-                    (servers.mcp, subject, "demo", "&actor_token=x&actor_token_type=\(Self.tokenType)", "invalid_request"),
-                    (servers.mcp, subject, "demo", "&requested_token_type=urn:ietf:params:oauth:token-type:refresh_token", "invalid_request"),
-                    (servers.mcp, subject, "demo", "&scope=repo", "invalid_request"),
-                    (servers.mcp, subject, "demo", "&latchkey_force_refresh=maybe", "invalid_request"),
-                ]
-                for (caller, token, audience, extra, error) in cases {
-                    let answer = try await Self.exchange(client, caller, subject: token, audience: audience, extra: extra)
-                    #expect(answer.status == .badRequest && answer.json["error"] as? String == error, "\(caller.id) \(audience) \(extra)")
-                    #expect(answer.json["access_token"] == nil)
-                }
-                // The subject token's own client_credentials token (no user) is refused.
-                let machine = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(Self.resource))", authorization: servers.mcp.basic)
-                let machineToken = try #require(machine.json["access_token"] as? String)
-                #expect(try await Self.exchange(client, servers.mcp, subject: machineToken).json["error"] as? String == "invalid_request")
-                // A public client cannot exchange, whatever it holds.
-                let public_ = try #require(try await client.register(#"{"redirect_uris":["\#(CodeGrantTests.redirect)"]}"#).json["client_id"] as? String)
-                let refused = try await OAuthTest.post(
-                    client, "/token", "grant_type=\(Self.grantType)&subject_token=\(subject)&subject_token_type=\(Self.tokenType)&audience=demo&client_id=\(public_)"
-                )
-                #expect(refused.json["error"] as? String == "unauthorized_client")
-                // A revoked subject token stops working.
-                #expect(try await OAuthTest.post(client, "/revoke", "token=\(subject)&client_id=\(mcpClient)").status == .ok)
-                #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["error"] as? String == "invalid_request")
-                #expect(Self.refreshes(fake) == 0)
+        try await Self.withExchange { fake, clock, client, runtime, servers in
+            let (subject, mcpClient) = try await Self.issued(client, runtime)
+            let forOther = try await Self.subjectToken(client, runtime, audience: ["https://other.example.com"])
+            let cases: [(OAuthTest.Client, String, String, String, String)] = [
+                // A token issued for the demo MCP server, presented by the other server: confused deputy.
+                (servers.other, subject, "demo", "", "invalid_target"),
+                // The other server with its own token: the provider does not allow it.
+                (servers.other, forOther, "demo", "", "invalid_target"),
+                (servers.mcp, forOther, "demo", "", "invalid_target"),
+                (servers.mcp, subject, "nope", "", "invalid_target"),
+                (servers.mcp, "not-a-token", "demo", "", "invalid_request"),
+                (servers.mcp, String(subject.dropLast(3)) + "AAA", "demo", "", "invalid_request"),
+                (servers.mcp, subject, "demo", "&actor_token=x&actor_token_type=\(Self.tokenType)", "invalid_request"),
+                (servers.mcp, subject, "demo", "&requested_token_type=urn:ietf:params:oauth:token-type:refresh_token", "invalid_request"),
+                (servers.mcp, subject, "demo", "&scope=repo", "invalid_request"),
+                (servers.mcp, subject, "demo", "&latchkey_force_refresh=maybe", "invalid_request"),
+            ]
+            for (caller, token, audience, extra, error) in cases {
+                let answer = try await Self.exchange(client, caller, subject: token, audience: audience, extra: extra)
+                #expect(answer.status == .badRequest && answer.json["error"] as? String == error, "\(caller.id) \(audience) \(extra)")
+                #expect(answer.json["access_token"] == nil)
             }
+            // The subject token's own client_credentials token (no user) is refused.
+            let machine = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(Self.resource))", authorization: servers.mcp.basic)
+            let machineToken = try #require(machine.json["access_token"] as? String)
+            #expect(try await Self.exchange(client, servers.mcp, subject: machineToken).json["error"] as? String == "invalid_request")
+            // A public client cannot exchange, whatever it holds.
+            let public_ = try #require(try await client.register(#"{"redirect_uris":["\#(CodeGrantTests.redirect)"]}"#).json["client_id"] as? String)
+            let refused = try await OAuthTest.post(
+                client, "/token", "grant_type=\(Self.grantType)&subject_token=\(subject)&subject_token_type=\(Self.tokenType)&audience=demo&client_id=\(public_)"
+            )
+            #expect(refused.json["error"] as? String == "unauthorized_client")
+            // A revoked subject token stops working.
+            #expect(try await OAuthTest.post(client, "/revoke", "token=\(subject)&client_id=\(mcpClient)").status == .ok)
+            #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["error"] as? String == "invalid_request")
+            #expect(Self.refreshes(fake) == 0)
         }
     }
 
     @Test("a subject token whose user was disabled, or whose client was deleted, is invalid_request; nothing reaches the upstream")
     func subjectGone() async throws {
-        let clock = TestClock()
-        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
-            fake.mode = .init(decision: .approve)
-            var app = try Self.app(fake, clock: clock)
-            // No caching of users or clients, so the change is seen by the very next exchange.
-            app.settings["client-cache-ttl"] = "0"
-            defer { app.removeFiles() }
-            try await app.test { client, runtime in
-                let servers = try await Self.addServers(runtime)
-                try await Self.connect(client, runtime)
-                let (subject, issuedTo) = try await Self.issued(client, runtime)
-                #expect(try await Self.exchange(client, servers.mcp, subject: subject).status == .ok)
-                try await runtime.setUserDisabled(username: "alice", true)
-                let disabled = try await Self.exchange(client, servers.mcp, subject: subject)
-                #expect(disabled.status == .badRequest && disabled.json["error"] as? String == "invalid_request")
-                try await runtime.setUserDisabled(username: "alice", false)
-                #expect(try await Self.exchange(client, servers.mcp, subject: subject).status == .ok)
-                #expect(try await runtime.deleteClient(id: issuedTo))
-                let orphaned = try await Self.exchange(client, servers.mcp, subject: subject)
-                #expect(orphaned.status == .badRequest && orphaned.json["error"] as? String == "invalid_request")
-                #expect(Self.refreshes(fake) == 0)
-            }
+        // No caching of users or clients, so the change is seen by the very next exchange.
+        try await Self.withExchange(settings: ["client-cache-ttl": "0"]) { fake, clock, client, runtime, servers in
+            let (subject, issuedTo) = try await Self.issued(client, runtime)
+            #expect(try await Self.exchange(client, servers.mcp, subject: subject).status == .ok)
+            try await runtime.setUserDisabled(username: "alice", true)
+            let disabled = try await Self.exchange(client, servers.mcp, subject: subject)
+            #expect(disabled.status == .badRequest && disabled.json["error"] as? String == "invalid_request")
+            try await runtime.setUserDisabled(username: "alice", false)
+            #expect(try await Self.exchange(client, servers.mcp, subject: subject).status == .ok)
+            #expect(try await runtime.deleteClient(id: issuedTo))
+            let orphaned = try await Self.exchange(client, servers.mcp, subject: subject)
+            #expect(orphaned.status == .badRequest && orphaned.json["error"] as? String == "invalid_request")
+            #expect(Self.refreshes(fake) == 0)
         }
     }
 
     @Test("not connected, or refused at refresh: connection_required with a connect link only that user can use")
     func connectionRequired() async throws {
-        let clock = TestClock()
-        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
-            fake.mode = .init(decision: .approve)
-            let app = try Self.app(fake, clock: clock)
-            defer { app.removeFiles() }
-            try await app.test { client, runtime in
-                let servers = try await Self.addServers(runtime)
-                try await BrowserFlowTests.createUser(runtime, "alice")
-                let subject = try await Self.subjectToken(client, runtime)
-                let answer = try await Self.exchange(client, servers.mcp, subject: subject)
-                #expect(answer.status == .badRequest && answer.json["error"] as? String == "connection_required")
-                #expect(answer.json["provider"] as? String == "demo" && answer.json["connection_status"] as? String == "not_connected")
-                let link = try #require(answer.json["error_uri"] as? String)
-                #expect(link.hasPrefix("http://127.0.0.1:8080/connections/demo/connect?for="))
+        try await Self.withExchange(connect: false) { fake, clock, client, runtime, servers in
+            try await BrowserFlowTests.createUser(runtime, "alice")
+            let subject = try await Self.subjectToken(client, runtime)
+            let answer = try await Self.exchange(client, servers.mcp, subject: subject)
+            #expect(answer.status == .badRequest && answer.json["error"] as? String == "connection_required")
+            #expect(answer.json["provider"] as? String == "demo" && answer.json["connection_status"] as? String == "not_connected")
+            let link = try #require(answer.json["error_uri"] as? String)
+            #expect(link.hasPrefix("http://127.0.0.1:8080/connections/demo/connect?for="))
 
-                // Bob opening alice's link is refused; alice gets the confirmation page naming the MCP server.
-                let (bob, _) = try await CredentialsAPITests.signedIn(client, runtime, "bob")
-                #expect(try await bob.get(VaultJourneyTests.local(link)).status == .forbidden)
-                let alice = TestBrowser(client)
-                let login = try await alice.get(VaultJourneyTests.local(link))
-                #expect(TestBrowser.field("return_to", in: login.text) == VaultJourneyTests.local(link))
-                #expect(try await alice.login(login).location == VaultJourneyTests.local(link))
-                let page = try await alice.get(VaultJourneyTests.local(link))
-                #expect(page.status == .ok && page.text.contains("Demo MCP"))
-                #expect(try await alice.get("/connections/demo/connect?for=forged.value").status == .badRequest)
+            // Bob opening alice's link is refused; alice gets the confirmation page naming the MCP server.
+            let (bob, _) = try await CredentialsAPITests.signedIn(client, runtime, "bob")
+            #expect(try await bob.get(VaultJourneyTests.local(link)).status == .forbidden)
+            let alice = TestBrowser(client)
+            let login = try await alice.get(VaultJourneyTests.local(link))
+            #expect(TestBrowser.field("return_to", in: login.text) == VaultJourneyTests.local(link))
+            #expect(try await alice.login(login).location == VaultJourneyTests.local(link))
+            let page = try await alice.get(VaultJourneyTests.local(link))
+            #expect(page.status == .ok && page.text.contains("Demo MCP"))
+            #expect(try await alice.get("/connections/demo/connect?for=forged.value").status == .badRequest)
 
-                // Connected (from that page), then the upstream refuses the refresh token: needs_reauth, the same error.
-                let started = try await alice.post("/connections/demo/connect", [("csrf_token", try #require(TestBrowser.field("csrf_token", in: page.text)))])
-                let back = try await VaultJourneyTests.upstreamRedirect(try #require(started.location))
-                #expect(try await alice.get(VaultJourneyTests.local(back)).status == .seeOther)
-                fake.mode.token = .invalidGrantOnRefresh
-                clock.advance(7200)
-                let stale = try await Self.exchange(client, servers.mcp, subject: try await Self.subjectToken(client, runtime))
-                #expect(stale.json["error"] as? String == "connection_required" && stale.json["connection_status"] as? String == "needs_reauth")
-                #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo")?.lastError == "invalid_grant")
-                // The link from the first answer is an hour old now: refused, even for alice.
-                let expired = try await alice.get(VaultJourneyTests.local(link))
-                #expect(expired.status == .badRequest && expired.text.contains("expired"))
-            }
+            // Connected (from that page), then the upstream refuses the refresh token: needs_reauth, the same error.
+            let started = try await alice.post("/connections/demo/connect", [("csrf_token", try #require(TestBrowser.field("csrf_token", in: page.text)))])
+            let back = try await VaultJourneyTests.upstreamRedirect(try #require(started.location))
+            #expect(try await alice.get(VaultJourneyTests.local(back)).status == .seeOther)
+            fake.mode.token = .invalidGrantOnRefresh
+            clock.advance(7200)
+            let stale = try await Self.exchange(client, servers.mcp, subject: try await Self.subjectToken(client, runtime))
+            #expect(stale.json["error"] as? String == "connection_required" && stale.json["connection_status"] as? String == "needs_reauth")
+            #expect(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo")?.lastError == "invalid_grant")
+            // The link from the first answer is an hour old now: refused, even for alice.
+            let expired = try await alice.get(VaultJourneyTests.local(link))
+            #expect(expired.status == .badRequest && expired.text.contains("expired"))
         }
     }
 
     @Test("an expired upstream token is refreshed once, the rotated refresh token stored; a transient failure backs off")
     func refresh() async throws {
-        let clock = TestClock()
-        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
-            fake.mode = .init(decision: .approve)
-            let app = try Self.app(fake, clock: clock)
-            defer { app.removeFiles() }
-            try await app.test { client, runtime in
-                let servers = try await Self.addServers(runtime)
-                try await Self.connect(client, runtime)
-                let before = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
-                clock.advance(3600)
-                let subject = try await Self.subjectToken(client, runtime)
-                let answer = try await Self.exchange(client, servers.mcp, subject: subject)
-                let token = try #require(answer.json["access_token"] as? String)
-                #expect(fake.validAccessToken(token) && Self.refreshes(fake) == 1)
-                let after = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
-                #expect(after.refreshToken != before.refreshToken && after.version == before.version + 1 && after.refreshedAt != nil)
-                // Fresh now: no second refresh.
-                #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String == token)
-                #expect(Self.refreshes(fake) == 1)
+        try await Self.withExchange { fake, clock, client, runtime, servers in
+            let before = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
+            clock.advance(3600)
+            let subject = try await Self.subjectToken(client, runtime)
+            let answer = try await Self.exchange(client, servers.mcp, subject: subject)
+            let token = try #require(answer.json["access_token"] as? String)
+            #expect(fake.validAccessToken(token) && Self.refreshes(fake) == 1)
+            let after = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
+            #expect(after.refreshToken != before.refreshToken && after.version == before.version + 1 && after.refreshedAt != nil)
+            // Fresh now: no second refresh.
+            #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String == token)
+            #expect(Self.refreshes(fake) == 1)
 
-                // The upstream fails: 503, the connection unchanged, and callers back off without calling again.
-                fake.mode.token = .status(500)
-                clock.advance(3600)
-                let current = try await Self.subjectToken(client, runtime)
-                let failing = try await Self.exchange(client, servers.mcp, subject: current)
-                #expect(failing.status == .serviceUnavailable && failing.json["error"] as? String == "temporarily_unavailable")
-                #expect(failing.headers[.retryAfter] != nil)
-                // Within the back-off the next caller is told to wait, and the upstream is not called again.
-                #expect(try await Self.exchange(client, servers.mcp, subject: current).status == .serviceUnavailable)
-                let unchanged = try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo")
-                #expect(unchanged?.status == .connected && unchanged?.refreshToken == after.refreshToken && unchanged?.lastError == "temporarily_unavailable")
-                #expect(Self.refreshes(fake) == 2)
-            }
+            // The upstream fails: 503, the connection unchanged, and callers back off without calling again.
+            fake.mode.token = .status(500)
+            clock.advance(3600)
+            let current = try await Self.subjectToken(client, runtime)
+            let failing = try await Self.exchange(client, servers.mcp, subject: current)
+            #expect(failing.status == .serviceUnavailable && failing.json["error"] as? String == "temporarily_unavailable")
+            #expect(failing.headers[.retryAfter] != nil)
+            // Within the back-off the next caller is told to wait, and the upstream is not called again.
+            #expect(try await Self.exchange(client, servers.mcp, subject: current).status == .serviceUnavailable)
+            let unchanged = try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo")
+            #expect(unchanged?.status == .connected && unchanged?.refreshToken == after.refreshToken && unchanged?.lastError == "temporarily_unavailable")
+            #expect(Self.refreshes(fake) == 2)
         }
     }
 
     @Test("a refresh answer without a new refresh token keeps the old one; a string expires_in is read")
     func refreshKeepsRefreshToken() async throws {
-        let clock = TestClock()
-        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
-            fake.mode = .init(decision: .approve)
-            let app = try Self.app(fake, clock: clock)
-            defer { app.removeFiles() }
-            try await app.test { client, runtime in
-                let servers = try await Self.addServers(runtime)
-                try await Self.connect(client, runtime)
-                let before = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
-                fake.mode.token = .withoutRefreshToken
-                clock.advance(3550)
-                let answer = try await Self.exchange(client, servers.mcp, subject: try await Self.subjectToken(client, runtime))
-                #expect(answer.status == .ok && Self.refreshes(fake) == 1)
-                let after = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
-                #expect(after.refreshToken == before.refreshToken && after.accessToken != before.accessToken)
-                fake.mode.token = .expiresInString("7200")
-                let current = try #require(answer.json["access_token"] as? String)
-                // A forced exchange naming a token that is no longer the stored one gets the stored one: no refresh.
-                let stale = try await Self.exchange(
-                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
-                    extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256("an-older-token"))"
-                )
-                #expect(stale.json["access_token"] as? String == current && Self.refreshes(fake) == 1)
-                // Moments after a refresh, even naming the stored token does not refresh again: a 401 loop cannot
-                // hammer the upstream.
-                let soon = try await Self.exchange(
-                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
-                    extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
-                )
-                #expect(soon.json["access_token"] as? String == current && Self.refreshes(fake) == 1)
-                clock.advance(11)
-                // Naming the stored token (the upstream refused it): refreshed at once, though it looked fresh.
-                let forced = try await Self.exchange(
-                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
-                    extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
-                )
-                #expect(Self.refreshes(fake) == 2 && forced.json["access_token"] as? String != current)
-                #expect((forced.json["expires_in"] as? Int ?? 0) > 7000)
-                // A refused-token hash without force is refused.
-                let odd = try await Self.exchange(
-                    client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
-                    extra: "&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
-                )
-                #expect(odd.json["error"] as? String == "invalid_request")
-            }
+        try await Self.withExchange { fake, clock, client, runtime, servers in
+            let before = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
+            fake.mode.token = .withoutRefreshToken
+            clock.advance(3550)
+            let answer = try await Self.exchange(client, servers.mcp, subject: try await Self.subjectToken(client, runtime))
+            #expect(answer.status == .ok && Self.refreshes(fake) == 1)
+            let after = try #require(try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo"))
+            #expect(after.refreshToken == before.refreshToken && after.accessToken != before.accessToken)
+            fake.mode.token = .expiresInString("7200")
+            let current = try #require(answer.json["access_token"] as? String)
+            // A forced exchange naming a token that is no longer the stored one gets the stored one: no refresh.
+            let stale = try await Self.exchange(
+                client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256("an-older-token"))"
+            )
+            #expect(stale.json["access_token"] as? String == current && Self.refreshes(fake) == 1)
+            // Moments after a refresh, even naming the stored token does not refresh again: a 401 loop cannot
+            // hammer the upstream.
+            let soon = try await Self.exchange(
+                client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
+            )
+            #expect(soon.json["access_token"] as? String == current && Self.refreshes(fake) == 1)
+            clock.advance(11)
+            // Naming the stored token (the upstream refused it): refreshed at once, though it looked fresh.
+            let forced = try await Self.exchange(
+                client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                extra: "&latchkey_force_refresh=true&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
+            )
+            #expect(Self.refreshes(fake) == 2 && forced.json["access_token"] as? String != current)
+            #expect((forced.json["expires_in"] as? Int ?? 0) > 7000)
+            // A refused-token hash without force is refused.
+            let odd = try await Self.exchange(
+                client, servers.mcp, subject: try await Self.subjectToken(client, runtime),
+                extra: "&latchkey_refused_token_sha256=\(PKCEChallenge.s256(current))"
+            )
+            #expect(odd.json["error"] as? String == "invalid_request")
         }
     }
 
