@@ -13,8 +13,8 @@ It plays the provider a user connects in Latchkey's vault, with explicit endpoin
 - GET  /_bench/stats    JSON: how many codes and refreshes it answered, refusals, and the time it spent in
                         refresh answers (so its own share of the exchange's latency can be subtracted).
 
-The same role as FakeUpstream in Sources/LatchkeyDemo (which `latchkey demo` runs with a fixed one-hour lifetime);
-this one exists because the benchmark needs a short lifetime (< 60 s makes every exchange refresh) and a count of
+The same role as FakeUpstream in Sources/LatchkeyDemo (which `latchkey demo` runs; `--upstream-token-lifetime`, an hour by default);
+this one exists because the benchmark needs tokens that arrive expired (0 s makes every exchange refresh) and a count of
 upstream calls over HTTP. HTTP/1.1 with keep-alive, one thread per connection.
 """
 import base64

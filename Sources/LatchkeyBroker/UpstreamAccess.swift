@@ -21,7 +21,8 @@ public enum UpstreamAccessError: Error, Sendable, Equatable {
     case unavailable(retryAfter: Int)
 }
 
-/// Hands out each connection's upstream access token, refreshing it when it has less than `margin` seconds left.
+/// Hands out each connection's upstream access token, refreshing it when it has less than `margin` seconds left
+/// (half its life, for a token issued for less than two margins).
 ///
 /// Refreshes of one connection happen once across instances: callers on one instance share one in-flight
 /// refresh; instances take a lease on the row (`UpstreamRefreshStore`), and the others wait for the version it
@@ -99,9 +100,10 @@ public final class UpstreamAccess: Sendable {
             // issued moments ago.
             let refusedIsStored = force && (refused == nil || refused == credential.accessToken.map(PKCEChallenge.s256))
                 && (stored.refreshedAt ?? stored.connectedAt) <= now - Self.forcedRefreshInterval
-            if let access = credential.accessToken, stored.accessTokenExpiresAt.map({ $0 - Self.margin > now }) ?? true, !refusedIsStored {
+            let freshUntil = stored.accessTokenFreshUntil(margin: Self.margin)
+            if let access = credential.accessToken, freshUntil.map({ $0 > now }) ?? true, !refusedIsStored {
                 let token = UpstreamAccessToken(token: access, tokenType: stored.tokenType, expiresAt: stored.accessTokenExpiresAt, scopes: stored.scopes)
-                state.store(key, token, now: now)
+                state.store(key, token, freshUntil: freshUntil, now: now)
                 return token
             }
             guard let refreshToken = credential.refreshToken else { throw UpstreamAccessError.connectionRequired(.needsReauth) }
@@ -190,7 +192,10 @@ public final class UpstreamAccess: Sendable {
         guard written else { return nil }
         state.succeeded(key)
         let token = UpstreamAccessToken(token: answer.accessToken, tokenType: answer.tokenType, expiresAt: stored.accessTokenExpiresAt, scopes: answer.scopes)
-        state.store(UpstreamAccessState.Key(userID: stored.userID, providerID: provider.id, force: false), token, now: now)
+        state.store(
+            UpstreamAccessState.Key(userID: stored.userID, providerID: provider.id, force: false), token,
+            freshUntil: stored.accessTokenFreshUntil(margin: Self.margin), now: now
+        )
         return token
     }
 
@@ -287,8 +292,9 @@ public final class UpstreamAccessState: Sendable {
         }
     }
 
-    func store(_ key: Key, _ token: UpstreamAccessToken, now: Int64) {
-        let until = min(now + Self.cacheSeconds, (token.expiresAt ?? .max) - UpstreamAccess.margin)
+    /// Caches `token` for a few seconds, never past `freshUntil` (when it stops being handed out as it is).
+    func store(_ key: Key, _ token: UpstreamAccessToken, freshUntil: Int64?, now: Int64) {
+        let until = min(now + Self.cacheSeconds, freshUntil ?? .max)
         guard until > now else { return }
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries = entries.filter { $0.value.until > now } }

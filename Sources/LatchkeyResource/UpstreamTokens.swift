@@ -9,7 +9,7 @@ import Synchronization
 /// The MCP server authenticates as its confidential client (`client_secret_basic`, RFC 6749 §2.3.1) and presents the
 /// user's Latchkey access token, the one the MCP client sent it, as the subject token; `audience` names the provider.
 /// Answers are cached per (SHA-256 of the subject token, provider) until the upstream token's expiry minus
-/// `expiryMargin`, and never past the subject token's own expiry when the caller gives it; concurrent calls for one
+/// `expiryMargin` (or half its remaining life, if that is less), and never past the subject token's own expiry when the caller gives it; concurrent calls for one
 /// key share one request. After the upstream API refused a token with `401`, call again with `forceRefresh: true`:
 /// Latchkey then refreshes it once even if it looked fresh, and the answer replaces the cached one.
 ///
@@ -140,7 +140,8 @@ public final class UpstreamTokens: Sendable {
             if state.flights[key]?.id == flight.id { state.flights[key] = nil }
             switch result {
             case .success(let token):
-                var until = token.expiresAt.map { $0 - expiryMargin } ?? time + unknownLifetimeCache
+                // Half the remaining life when that is less than the margin: a short-lived token is still reused.
+                var until = token.expiresAt.map { $0 - min(expiryMargin, max(0, $0 - time) / 2) } ?? time + unknownLifetimeCache
                 if let subjectExpiresAt { until = min(until, subjectExpiresAt) }
                 guard until > time, (state.entries[key]?.flight ?? 0) < flight.id else { return }
                 if state.entries[key] == nil, state.entries.count >= capacity {

@@ -120,7 +120,7 @@ struct UpstreamTokensTests {
         #expect(try await tokens.accessToken(for: "carol", provider: "demo-cloud", subjectExpiresAt: now + 10).token == "t6")
     }
 
-    @Test("without expires_in an answer is cached briefly; a token about to expire is not cached at all")
+    @Test("without expires_in an answer is cached briefly; a short-lived one for half its life; an expired one not at all")
     func unknownAndShortLifetimes() async throws {
         let clock = ManualClock()
         let transport = FakeExchangeTransport { FakeExchangeTransport.token("t\($0)", expiresIn: $0 == 1 ? nil : 20) }
@@ -131,9 +131,17 @@ struct UpstreamTokensTests {
         #expect(try await tokens.accessToken(for: "alice", provider: "p").token == "t1")
         clock.advance(1)
         #expect(try await tokens.accessToken(for: "alice", provider: "p").token == "t2")
-        // 20 s left is within the 30 s margin: handed out, not kept.
+        // 20 s left, less than two 30 s margins: kept for half of it, not fetched again on every call.
+        clock.advance(9)
+        #expect(try await tokens.accessToken(for: "alice", provider: "p").token == "t2")
+        clock.advance(1)
         #expect(try await tokens.accessToken(for: "alice", provider: "p").token == "t3")
-        #expect(tokens.cachedCount == 0)
+
+        // A token already expired when it arrives is handed out, never kept.
+        let expired = Self.tokens(FakeExchangeTransport { FakeExchangeTransport.token("e\($0)", expiresIn: 0) }, clock: clock)
+        #expect(try await expired.accessToken(for: "alice", provider: "p").token == "e1")
+        #expect(try await expired.accessToken(for: "alice", provider: "p").token == "e2")
+        #expect(expired.cachedCount == 0)
     }
 
     @Test("forceRefresh bypasses the cache, sends latchkey_force_refresh=true and replaces the entry")

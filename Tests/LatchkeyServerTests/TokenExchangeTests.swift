@@ -83,11 +83,11 @@ struct TokenExchangeTests {
     /// A running fake upstream and a Latchkey whose MCP servers' clients exist, alice connected unless `connect` is
     /// false; `body` gets them with the clock it can move.
     static func withExchange(
-        connect: Bool = true, settings: [String: String] = [:],
+        connect: Bool = true, settings: [String: String] = [:], upstreamTokenLifetime: Int = 3600,
         _ body: @escaping @Sendable (FakeUpstream, TestClock, any TestClientProtocol, LatchkeyRuntime, (mcp: OAuthTest.Client, other: OAuthTest.Client)) async throws -> Void
     ) async throws {
         let clock = TestClock()
-        try await withFakeUpstream(VaultJourneyTests.fake()) { fake in
+        try await withFakeUpstream(FakeUpstream(redirectURIs: [VaultJourneyTests.callback], accessTokenLifetime: upstreamTokenLifetime)) { fake in
             fake.mode = .init(decision: .approve)
             var app = try Self.app(fake, clock: clock)
             app.settings.merge(settings) { $1 }
@@ -243,6 +243,24 @@ struct TokenExchangeTests {
             let unchanged = try await runtime.upstreamCredentials.credential(userID: "id-alice", providerID: "demo")
             #expect(unchanged?.status == .connected && unchanged?.refreshToken == after.refreshToken && unchanged?.lastError == "temporarily_unavailable")
             #expect(Self.refreshes(fake) == 2)
+        }
+    }
+
+    @Test("a token issued for less than two margins is reused for half its life, not refreshed on every exchange")
+    func shortLivedUpstreamToken() async throws {
+        try await Self.withExchange(upstreamTokenLifetime: 40) { fake, clock, client, runtime, servers in
+            let subject = try await Self.subjectToken(client, runtime)
+            let first = try #require(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String)
+            // 40 s life, 60 s margin: handed out as it is for 20 s (the broker's cache is 5 s, so this reads the row).
+            clock.advance(19)
+            #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String == first)
+            #expect(Self.refreshes(fake) == 0)
+            clock.advance(1)
+            let second = try #require(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String)
+            #expect(second != first && fake.validAccessToken(second) && Self.refreshes(fake) == 1)
+            clock.advance(19)
+            #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String == second)
+            #expect(Self.refreshes(fake) == 1)
         }
     }
 

@@ -45,6 +45,15 @@ public struct StoredUpstreamCredential: Sendable, Equatable {
         self.lastError = lastError
         self.version = version
     }
+
+    /// Until when the access token is handed out as it is: `margin` seconds before it expires, or halfway through
+    /// its life when it was issued for less than twice the margin, so a short-lived token (a provider issuing
+    /// one-minute tokens) is reused for half its life instead of refreshed on every use. `nil`: no known expiry.
+    public func accessTokenFreshUntil(margin: Int64) -> Int64? {
+        guard let expiresAt = accessTokenExpiresAt else { return nil }
+        let lifetime = max(0, expiresAt - (refreshedAt ?? connectedAt))
+        return expiresAt - min(margin, lifetime / 2)
+    }
 }
 
 /// Which token a sealed value is, and the associated data that binds it to its row and field.
