@@ -189,6 +189,9 @@ class Demo:
         self.data_dir = data_dir
 
 
+UPSTREAM_TOKEN_LIFETIME = 10
+
+
 @pytest.fixture(scope="session")
 def demo():
     """`latchkey demo` as a newcomer runs it: Latchkey and the demo MCP server, the password read from its output."""
@@ -198,7 +201,9 @@ def demo():
     log = open(os.path.join(data_dir, "demo.log"), "w")
     process = subprocess.Popen(
         [binary, "demo", "--port", str(port), "--mcp-port", str(mcp_port), "--upstream-port", str(upstream_port),
-         "--data-dir", data_dir, "--log-level", "warning"],
+         "--data-dir", data_dir, "--log-level", "warning",
+         # Demo Cloud's tokens live 10 s, so test_demo_upstream sees one expire and get refreshed.
+         "--upstream-token-lifetime", str(UPSTREAM_TOKEN_LIFETIME)],
         stdout=subprocess.PIPE, stderr=log, text=True,
     )
     # Read the output on a thread (and keep draining it, so the demo never blocks on a full pipe); wait for the

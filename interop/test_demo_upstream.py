@@ -1,12 +1,16 @@
 """Issue 12 §3 with a real client: the Python MCP SDK against `latchkey demo` calls `upstream_profile`, which the demo
 MCP server answers with a token from Latchkey's vault (RFC 8693 token exchange). Not connected yet → `-32042` URL
 elicitation to Latchkey's connect page → the form browser, signed in as the same user, connects Demo Cloud (the fake
-upstream's consent form) → the retried call returns the profile → disconnect on /connections → asked to connect again;
+upstream's consent form) → the retried call returns the profile → the upstream token expires and the next call
+refreshes it once (Demo Cloud's `/stats` counts the refreshes) → disconnect on /connections → asked to connect again;
 the link opened by another user is refused; a client without URL-mode elicitation gets a tool error with the link."""
 import html
 import os
+import json
 import re
 import subprocess
+import time
+import urllib.request
 
 import anyio
 import httpx2
@@ -14,7 +18,7 @@ import mcp_types as types
 from mcp import ClientSession, MCPError, UrlElicitationRequiredError
 from mcp.client.streamable_http import streamable_http_client
 
-from conftest import latchkey_binary
+from conftest import UPSTREAM_TOKEN_LIFETIME, latchkey_binary
 from form_browser import FormBrowser, hidden
 from sdk_client import BrowserDrivenClient
 
@@ -30,11 +34,18 @@ async def accept(context, params):
     return types.ElicitResult(action="accept")
 
 
+def upstream_stats(link: str) -> dict:
+    """Demo Cloud's counters (`GET /stats` on the fake): token requests by grant, API calls."""
+    upstream = link.split("/authorize?", 1)[0]
+    with urllib.request.urlopen(upstream + "/stats", timeout=10) as answer:
+        return json.load(answer)
+
+
 def connect_link(demo) -> str:
     return f"{demo.issuer}/connections/demo-cloud/connect?for="
 
 
-def connect_demo_cloud(browser: FormBrowser, link: str, demo) -> None:
+def connect_demo_cloud(browser: FormBrowser, link: str, demo) -> str:
     """The user at the browser: Latchkey's confirmation page, Continue, the fake's consent form, Allow, the callback."""
     page = browser.client.get(link)
     assert page.status_code == 200, page.text[:500]
@@ -55,6 +66,7 @@ def connect_demo_cloud(browser: FormBrowser, link: str, demo) -> None:
     assert callback.startswith(demo.issuer + "/connections/callback?")
     done = browser.client.get(callback)
     assert done.status_code == 303 and "connected=demo-cloud" in done.headers["location"], done.text[:500]
+    return authorize
 
 
 def html_action(page: str) -> str:
@@ -96,11 +108,24 @@ def test_upstream_profile_through_url_elicitation(demo):
                     assert other.client.get(link).status_code == 403
 
                     # The same user (the browser that consented) connects Demo Cloud; the retry gets the profile.
-                    connect_demo_cloud(browser, link, demo)
+                    authorize = connect_demo_cloud(browser, link, demo)
+                    connected_at = time.monotonic()
                     profile = await session.call_tool("upstream_profile", {})
                     assert not profile.is_error, text_of(profile)
                     assert profile.structured_content["login"] == "octocat"
                     assert "octocat" in text_of(profile)
+                    # The token the connect obtained served that call: nothing refreshed yet.
+                    stats = upstream_stats(authorize)
+                    assert stats["authorization_code_grants"] == 1 and stats["refresh_token_grants"] == 0, stats
+
+                    # The upstream token expires; the next call gets a refreshed one, refreshed once, and the calls
+                    # right after it reuse it (the MCP server's cache and the vault's).
+                    await anyio.sleep(max(0.0, connected_at + UPSTREAM_TOKEN_LIFETIME + 1 - time.monotonic()))
+                    for _ in range(3):
+                        again = await session.call_tool("upstream_profile", {})
+                        assert not again.is_error and again.structured_content["login"] == "octocat", text_of(again)
+                    stats = upstream_stats(authorize)
+                    assert stats["refresh_token_grants"] == 1, stats
 
                     # Disconnect on /connections: Latchkey revokes at the upstream, and the next call asks again.
                     connections = browser.client.get(demo.issuer + "/connections")

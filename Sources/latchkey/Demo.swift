@@ -45,10 +45,16 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Access-token lifetime in seconds (short values show refresh sooner).")
     var accessTokenLifetime: Int = 3600
 
+    @Option(help: "Lifetime in seconds of Demo Cloud's access tokens (short values show the vault refreshing them).")
+    var upstreamTokenLifetime: Int = 3600
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "notice"
 
     func validate() throws {
+        guard (2...86_400).contains(upstreamTokenLifetime) else {
+            throw ValidationError("--upstream-token-lifetime must be 2–86400 seconds, got \(upstreamTokenLifetime)")
+        }
         let ports = [("--port", port), ("--mcp-port", mcpPort), ("--upstream-port", upstreamPort)]
         for (name, value) in ports where !(1...65535).contains(value) {
             throw ValidationError("\(name) must be a port number (1–65535), got \(value)")
@@ -73,7 +79,9 @@ struct Demo: AsyncParsableCommand {
         let resources = try JSONEncoder().encode([
             DemoResourceEntry(uri: demo.resource, name: demo.resourceName, scopes: DemoConfiguration.scopes, client_id: Self.demoMCPClientID),
         ])
-        let upstream = FakeUpstream(clientSecret: RandomToken.generate(bytes: 24), redirectURIs: ["\(issuer)/connections/callback"])
+        let upstream = FakeUpstream(
+            clientSecret: RandomToken.generate(bytes: 24), redirectURIs: ["\(issuer)/connections/callback"], accessTokenLifetime: upstreamTokenLifetime
+        )
         let upstreamURL = "http://127.0.0.1:\(upstreamPort)"
         let providers = try Self.demoCloudProvider(
             upstream, url: upstreamURL, secretFile: try Self.writeSecretFile(upstream, dataDir: dataDir), resources: [demo.resource]

@@ -199,7 +199,7 @@ struct FakeUpstreamTests {
         }
     }
 
-    @Test("/api/profile answers a valid access token; an unknown, expired or revoked one gets 401 invalid_token; calls are counted")
+    @Test("/api/profile answers a valid access token; an unknown, expired or revoked one gets 401 invalid_token; calls are counted, also at /stats")
     func profileAPI() async throws {
         let upstream = FakeUpstream(redirectURIs: [Self.redirectURI])
         upstream.mode.decision = .approve
@@ -230,6 +230,10 @@ struct FakeUpstreamTests {
             _ = try await Self.send(client, "\(base)/revoke", form: "token=\(fresh)", headers: [("authorization", Self.basic)])
             #expect(try await Self.send(client, url, headers: [("authorization", "Bearer \(fresh)")]).status == 401)
             #expect(upstream.profileCalls == 6)
+            // GET /stats counts what another process (the interop suite) cannot see: one code, one refresh, six calls.
+            let stats = try await Self.send(client, "\(base)/stats")
+            #expect(stats.json["authorization_code_grants"] as? Int == 1 && stats.json["refresh_token_grants"] as? Int == 1)
+            #expect(stats.json["api_calls"] as? Int == 6)
 
             upstream.mode.api = .status(503)
             #expect(try await Self.send(client, url, headers: [("authorization", "Bearer \(fresh)")]).status == 503)

@@ -10,6 +10,7 @@ extension FakeUpstream {
     /// revoked token gets `401` with an RFC 6750 §3.1 `invalid_token` challenge, the answer that tells an MCP server
     /// to ask Latchkey for a refreshed token.
     func profile(_ request: Request) async throws -> Response {
+        state.withLock { $0.counts.apiCalls += 1 }
         if let answer = try await misbehave(mode.api) { return answer }
         guard let header = request.headers[.authorization] else {
             return Response(status: .unauthorized, headers: [.wwwAuthenticate: #"Bearer realm="\#(name)""#])

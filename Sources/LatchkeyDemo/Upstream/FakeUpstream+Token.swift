@@ -16,6 +16,7 @@ extension FakeUpstream {
             let lifetime = TimeInterval(accessTokenLifetime)
             switch form["grant_type"] {
             case "authorization_code":
+                state.withLock { $0.counts.codeGrants += 1 }
                 let code = try form.require("code")
                 let verifier = try form.require("code_verifier")
                 let tokens = (access: Self.randomToken("dc_at_"), refresh: Self.randomToken("dc_rt_"), family: Self.randomToken(""))
@@ -26,6 +27,7 @@ extension FakeUpstream {
                     )
                 }.get()
             case "refresh_token":
+                state.withLock { $0.counts.refreshGrants += 1 }
                 let token = try form.require("refresh_token")
                 guard mode != .invalidGrantOnRefresh else { throw UpstreamLedger.invalidGrant("The refresh token is invalid") }
                 // Without a new refresh token in the answer, the old one stays the family's current one (RFC 6749 §6).

@@ -9,7 +9,8 @@ import Synchronization
 /// A fake upstream OAuth 2.0 authorization server ("Demo Cloud", GitHub-like) for the vault's tests and
 /// `latchkey demo`: RFC 8414 metadata, `/authorize` with a consent page and PKCE S256, `/token` with single-use codes
 /// and rotating refresh tokens with reuse detection, RFC 7009 `/revoke`, a `/userinfo` naming one account, and a
-/// protected API (`GET /api/profile`) for MCP servers holding an access token from Latchkey's vault.
+/// protected API (`GET /api/profile`) for MCP servers holding an access token from Latchkey's vault, and `GET /stats`
+/// (`counts`) for tests in another process.
 /// Everything it issues is random; its state lives in this instance, behind a mutex.
 ///
 /// `mode` makes it misbehave at run time (redirects, slow or oversized answers, wrong `iss`…), and `requests`
@@ -42,7 +43,21 @@ public final class FakeUpstream: Sendable {
         var baseURL: String?
         var requests: [RecordedRequest] = []
         var revokedTokens: [String] = []
+        var counts = Counts()
     }
+
+    /// What the fake has been asked, counted for `GET /stats` (the recorded requests are bounded; these are not).
+    public struct Counts: Sendable, Equatable {
+        /// Authenticated `/token` requests with `grant_type=authorization_code`, whatever their answer.
+        public var codeGrants = 0
+        /// Authenticated `/token` requests with `grant_type=refresh_token`, whatever their answer.
+        public var refreshGrants = 0
+        /// Requests to the protected API, whatever their answer.
+        public var apiCalls = 0
+    }
+
+    /// The most recorded requests kept: `latchkey demo` runs the fake for hours, and tests need far fewer.
+    static let recordedRequestLimit = 10_000
 
     let state = Mutex(State())
 
@@ -74,7 +89,10 @@ public final class FakeUpstream: Sendable {
         set { state.withLock { $0.mode = newValue } }
     }
 
-    /// Every request received, in order.
+    /// What the fake has been asked so far.
+    public var counts: Counts { state.withLock { $0.counts } }
+
+    /// Every request received, in order (the most recent `recordedRequestLimit`).
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
 
     /// The requests received on `path` (`/token`), in order.
@@ -121,7 +139,12 @@ public final class FakeUpstream: Sendable {
     /// The routes, at the root of the fake.
     func buildRouter() -> Router<FakeUpstreamContext> {
         let router = Router(context: FakeUpstreamContext.self)
-        router.add(middleware: RequestRecorder { [weak self] request in self?.state.withLock { $0.requests.append(request) } })
+        router.add(middleware: RequestRecorder { [weak self] request in
+            self?.state.withLock { state in
+                if state.requests.count >= Self.recordedRequestLimit { state.requests.removeFirst(Self.recordedRequestLimit / 2) }
+                state.requests.append(request)
+            }
+        })
         router.get("/.well-known/oauth-authorization-server") { [self] _, _ in try await metadata() }
         router.get("/authorize") { [self] request, _ in try await authorize(request) }
         router.post("/authorize") { [self] request, context in try await decide(request, context: context) }
@@ -129,6 +152,12 @@ public final class FakeUpstream: Sendable {
         router.post("/revoke") { [self] request, context in try await revoke(request, context: context) }
         router.get("/userinfo") { [self] request, _ in try await userinfo(request) }
         router.get(RouterPath(Self.profilePath)) { [self] request, _ in try await profile(request) }
+        router.get("/stats") { [self] _, _ in
+            let counts = self.counts
+            return Self.json([
+                "authorization_code_grants": counts.codeGrants, "refresh_token_grants": counts.refreshGrants, "api_calls": counts.apiCalls,
+            ], headers: [.cacheControl: "no-store"])
+        }
         return router
     }
 
