@@ -189,6 +189,10 @@ struct TokenExchangeTests {
             #expect(answer.json["provider"] as? String == "demo" && answer.json["connection_status"] as? String == "not_connected")
             let link = try #require(answer.json["error_uri"] as? String)
             #expect(link.hasPrefix("http://127.0.0.1:8080/connections/demo/connect?for="))
+            // The value is sealed, not merely signed: nothing in it names alice or the MCP server's client.
+            let value = String(link.dropFirst("http://127.0.0.1:8080/connections/demo/connect?for=".count))
+            let readable = value.split(separator: ".").compactMap { Base64URL.decode(String($0)) }.map { String(decoding: $0, as: UTF8.self) }
+            #expect(value.hasPrefix("v1.") && !readable.contains { $0.contains("v1|") || $0.contains("alice") || $0.contains("YWxpY2") })
 
             // Bob opening alice's link is refused; alice gets the confirmation page naming the MCP server.
             let (bob, _) = try await CredentialsAPITests.signedIn(client, runtime, "bob")
@@ -200,6 +204,11 @@ struct TokenExchangeTests {
             let page = try await alice.get(VaultJourneyTests.local(link))
             #expect(page.status == .ok && page.text.contains("Demo MCP"))
             #expect(try await alice.get("/connections/demo/connect?for=forged.value").status == .badRequest)
+            // One character of the ciphertext changed (not the last, whose low bits base64url may ignore).
+            var characters = Array(value)
+            characters[characters.count - 8] = characters[characters.count - 8] == "A" ? "B" : "A"
+            let tampered = String(characters)
+            #expect(try await alice.get("/connections/demo/connect?for=\(tampered)").status == .badRequest)
 
             // Connected (from that page), then the upstream refuses the refresh token: needs_reauth, the same error.
             let started = try await alice.post("/connections/demo/connect", [("csrf_token", try #require(TestBrowser.field("csrf_token", in: page.text)))])
@@ -252,13 +261,14 @@ struct TokenExchangeTests {
             let subject = try await Self.subjectToken(client, runtime)
             let first = try #require(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String)
             // 40 s life, 60 s margin: handed out as it is for 20 s (the broker's cache is 5 s, so this reads the row).
-            clock.advance(19)
+            // The test clock runs with real time too, so the checks stay a second clear of the boundary.
+            clock.advance(18)
             #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String == first)
             #expect(Self.refreshes(fake) == 0)
-            clock.advance(1)
+            clock.advance(2)
             let second = try #require(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String)
             #expect(second != first && fake.validAccessToken(second) && Self.refreshes(fake) == 1)
-            clock.advance(19)
+            clock.advance(18)
             #expect(try await Self.exchange(client, servers.mcp, subject: subject).json["access_token"] as? String == second)
             #expect(Self.refreshes(fake) == 1)
         }

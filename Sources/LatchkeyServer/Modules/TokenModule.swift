@@ -33,7 +33,7 @@ struct TokenModule: RouteModule {
                     grant: TokenExchangeGrant(resources: configuration.resources, providers: configuration.providers),
                     verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations, clients: runtime.clients,
                     users: ActiveUsers(users: runtime.users, ttl: .seconds(configuration.clientCacheTTL)),
-                    access: configuration.providers.isEmpty ? nil : try runtime.upstreamAccess(), hasher: runtime.hasher, issuer: issuer,
+                    access: configuration.providers.isEmpty ? nil : try runtime.upstreamAccess(), issuer: issuer,
                     clock: clock
                 ),
                 issuer: accessTokens

@@ -32,7 +32,7 @@ struct VaultModule: RouteModule {
         self.pages = ConnectionsController(
             providers: configuration.providers, connections: connections, sessions: runtime.browserSessions,
             login: LoginPages(pages: renderer, sessions: runtime.browserSessions), events: runtime.events, clock: runtime.clock,
-            resources: configuration.resources, hasher: runtime.hasher
+            resources: configuration.resources
         )
     }
 

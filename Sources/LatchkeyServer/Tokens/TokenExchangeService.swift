@@ -14,7 +14,6 @@ struct TokenExchangeService: Sendable {
     let users: ActiveUsers
     /// `nil` without providers: then no exchange can succeed.
     let access: UpstreamAccess?
-    let hasher: SecretHasher
     let issuer: Issuer
     let clock: UnixClock
 
@@ -50,7 +49,7 @@ struct TokenExchangeService: Sendable {
                     : "The user must connect \(provider.name) again; send them to error_uri"
             )
             let link = ConnectLink(userID: userID, clientID: client.clientID, providerID: provider.id, expiresAt: now + ConnectLink.lifetime)
-            error.errorURI = issuer.endpoint("/connections/\(provider.id)/connect") + "?for=" + link.encode(hasher: hasher)
+            error.errorURI = issuer.endpoint("/connections/\(provider.id)/connect") + "?for=" + (try access.vault.seal(link))
             error.details = ["provider": provider.id, "connection_status": status.rawValue]
             throw error
         } catch UpstreamAccessError.unavailable(let wait) {

@@ -17,7 +17,6 @@ struct ConnectionsController {
     let clock: UnixClock
     /// The MCP servers each provider's tokens may go to, named on the confirmation page.
     let resources: ResourceRegistry
-    let hasher: SecretHasher
     /// Each connect or disconnect calls the upstream with Latchkey's client credentials: a user may start at most this
     /// many a minute, so no one can make Latchkey hammer (and get its OAuth app flagged by) a provider.
     let upstreamCalls = RateLimiter(limit: 20, windowSeconds: 60)
@@ -45,7 +44,7 @@ struct ConnectionsController {
             // A link an MCP server handed out (`connection_required`) is for one user: anyone else is refused, so the
             // link cannot lure another user into connecting their account where the sender's MCP server acts.
             if let value = request.uri.queryParameters["for"].map(String.init) {
-                guard let link = ConnectLink.decode(value, hasher: hasher, now: clock.now()), link.providerID == provider.id else {
+                guard let link = connections.vault.connectLink(value, now: clock.now()), link.providerID == provider.id else {
                     return pages.error(title: "This link has expired", message: "Ask the application for a new link, or connect from Your connections.")
                 }
                 guard link.userID == current.user.id else {
