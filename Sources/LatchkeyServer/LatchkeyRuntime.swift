@@ -1,5 +1,6 @@
 import LatchkeyBroker
 import LatchkeyEgress
+import NIOCore
 public import LatchkeyCore
 public import LatchkeyCrypto
 public import LatchkeyStore
@@ -9,7 +10,10 @@ public import Logging
 public struct LatchkeyRuntime: Sendable {
     public let configuration: LatchkeyConfiguration
     public let database: LatchkeyDatabase
+    /// Registered clients and URL client ids (Client ID Metadata Documents), cached for `client-cache-ttl`.
     public let clients: any ClientStore
+    /// The fetched client metadata documents (`clients` reads them; maintenance prunes them).
+    public let metadataDocuments: any ClientMetadataDocumentStore
     public let revokedTokens: any RevokedTokenStore
     /// The revoked jtis mirrored in memory (see `RevocationList`).
     let revocations: RevocationList
@@ -58,10 +62,28 @@ public struct LatchkeyRuntime: Sendable {
     func upstreamAccess() throws -> UpstreamAccess {
         let secrets = try ProviderSecrets.load(configuration.providers)
         let client = UpstreamClient(
-            egress: EgressClient(configuration: .init(policy: configuration.egress)), secrets: secrets.secrets, discovery: upstreamDiscovery,
+            egress: EgressClient(configuration: .init(policy: configuration.egress, additionalTrustRootsFile: configuration.egressCAFile)), secrets: secrets.secrets, discovery: upstreamDiscovery,
             clock: clock
         )
         return UpstreamAccess(vault: vault, upstream: client, refreshes: upstreamRefreshes, state: upstreamAccessState, clock: clock, logger: logger)
+    }
+
+    /// Resolves URL client ids: documents fetched through egress with a small size cap and short timeouts (a
+    /// browser is waiting at /authorize), shared through `store`.
+    static func metadataDocumentResolver(
+        _ configuration: LatchkeyConfiguration, store: any ClientMetadataDocumentStore, logger: Logger, clock: UnixClock
+    ) -> MetadataDocumentResolver {
+        var policy = configuration.registrationPolicy
+        // Not behind the initial access token: machine clients only where the operator allowed them for anyone.
+        policy.allowsClientCredentials = configuration.registration.allowClientCredentials
+        let egress = EgressClient(configuration: .init(
+            policy: configuration.egress, connectTimeout: .seconds(3), readTimeout: .seconds(5), deadline: .seconds(8),
+            maxResponseBytes: ClientIDMetadataDocument.maxDocumentBytes, additionalTrustRootsFile: configuration.egressCAFile
+        ))
+        return MetadataDocumentResolver(
+            store: store, egress: egress, policy: policy, settings: configuration.metadataDocuments,
+            allowsLoopbackHTTP: configuration.egress.allowsLoopback, clock: clock, logger: logger
+        )
     }
 
     /// Where security events go (`SecurityLog`).
@@ -79,12 +101,19 @@ public struct LatchkeyRuntime: Sendable {
             let signingKeys = SigningKeys(store: SQLSigningKeyStore(database: database), keys: masterKeys)
             try await signingKeys.bootstrap(now: clock.now())
             let revokedTokens = SQLRevokedTokenStore(database: database)
+            let metadataDocuments = SQLClientMetadataDocumentStore(database: database)
             let revocations = RevocationList(store: revokedTokens)
             try await revocations.sync(now: clock.now())
             return LatchkeyRuntime(
                 configuration: configuration,
                 database: database,
-                clients: ClientCache(base: SQLClientStore(database: database), ttl: .seconds(configuration.clientCacheTTL)),
+                clients: ClientCache(
+                    base: MetadataDocumentClients(base: SQLClientStore(database: database), resolver: metadataDocumentResolver(
+                        configuration, store: metadataDocuments, logger: logger, clock: clock
+                    )),
+                    ttl: .seconds(configuration.clientCacheTTL)
+                ),
+                metadataDocuments: metadataDocuments,
                 revokedTokens: revokedTokens,
                 revocations: revocations,
                 users: SQLUserStore(database: database),

@@ -59,7 +59,7 @@ struct Providers: AsyncParsableCommand {
             guard let provider = configuration.providers.first(where: { $0.id == id }) else {
                 throw CommandFailure("no provider '\(id)'; configured: \(configuration.providers.map(\.id).joined(separator: ", "))")
             }
-            let egress = EgressClient(configuration: .init(policy: configuration.egress))
+            let egress = EgressClient(configuration: .init(policy: configuration.egress, additionalTrustRootsFile: configuration.egressCAFile))
             var endpoints: [(String, String)] = []
             switch provider.endpoints {
             case .discovered(let issuer):

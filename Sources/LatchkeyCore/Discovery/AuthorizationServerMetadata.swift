@@ -16,10 +16,12 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
     public var tokenEndpointAuthMethodsSupported: [String]
     public var codeChallengeMethodsSupported: [String]
     public var authorizationResponseIssParameterSupported: Bool
+    /// OAuth Client ID Metadata Documents: URL client ids are accepted (MCP clients use them when this is `true`).
+    public var clientIDMetadataDocumentSupported: Bool
     public var serviceDocumentation: String?
 
     /// The document for `issuer` with Latchkey's endpoint layout.
-    public init(issuer: Issuer, scopesSupported: [String]) {
+    public init(issuer: Issuer, scopesSupported: [String], clientIDMetadataDocumentSupported: Bool = true) {
         self.issuer = issuer.url
         self.authorizationEndpoint = issuer.endpoint("/authorize")
         self.tokenEndpoint = issuer.endpoint("/token")
@@ -38,6 +40,7 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         self.tokenEndpointAuthMethodsSupported = TokenEndpointAuthMethod.allCases.map(\.rawValue)
         self.codeChallengeMethodsSupported = ["S256"]
         self.authorizationResponseIssParameterSupported = true
+        self.clientIDMetadataDocumentSupported = clientIDMetadataDocumentSupported
         self.serviceDocumentation = nil
     }
 
@@ -58,6 +61,7 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
         case codeChallengeMethodsSupported = "code_challenge_methods_supported"
         case authorizationResponseIssParameterSupported = "authorization_response_iss_parameter_supported"
+        case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
         case serviceDocumentation = "service_documentation"
     }
 }

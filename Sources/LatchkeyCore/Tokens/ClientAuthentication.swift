@@ -5,12 +5,19 @@
 /// so the endpoint does not reveal which client ids exist or which check failed.
 public enum ClientAuthentication {
     public static let failure = OAuthError(.invalidClient, "Client authentication failed", httpStatus: 401)
-    /// Longer ids are refused before any lookup: no registered or chosen id is longer.
+    /// Longer ids are refused before any lookup: no registered or chosen id is longer. URL client ids (metadata
+    /// documents) may be up to `ClientIDMetadataDocument.maxURLLength`.
     public static let maxClientIDLength = 128
 
     /// Whether `credentials` name a client id worth looking up.
     public static func isPlausible(_ credentials: ClientCredentials) -> Bool {
-        credentials.clientID.utf8.count <= maxClientIDLength
+        isPlausible(clientID: credentials.clientID)
+    }
+
+    /// Whether `clientID` is worth looking up: not empty, and not longer than any id can be.
+    public static func isPlausible(clientID: String) -> Bool {
+        let limit = ClientIDMetadataDocument.isURL(clientID) ? ClientIDMetadataDocument.maxURLLength : maxClientIDLength
+        return !clientID.isEmpty && clientID.utf8.count <= limit
     }
 
     /// The authenticated client, or `failure`.

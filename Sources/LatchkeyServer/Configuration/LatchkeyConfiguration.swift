@@ -16,7 +16,8 @@ public struct LatchkeyConfiguration: Sendable {
         "login-failures-per-account", "login-failures-per-address", "client-cache-ttl",
         "login-account-delay-max", "idle-timeout", "header-timeout", "body-timeout", "max-connections",
         "registration-allow-client-credentials", "introspection-clients",
-        "providers", "egress-allowed-networks", "egress-allow-loopback",
+        "providers", "egress-allowed-networks", "egress-allow-loopback", "egress-ca-file",
+        "cimd", "cimd-allowed-hosts", "cimd-trusted-hosts",
     ]
 
     public var issuer: Issuer
@@ -65,8 +66,21 @@ public struct LatchkeyConfiguration: Sendable {
     public var introspectionClients: [String]
     /// Where the server may call out (the vault's upstreams): `egress-allowed-networks`, `egress-allow-loopback`.
     public var egress: EgressAddressPolicy
+    /// A PEM file of CA certificates egress trusts besides the system's (`egress-ca-file`): an internal CA.
+    public var egressCAFile: String?
     /// The upstream services users connect to the vault (`providers`).
     public var providers: [UpstreamProvider]
+    /// Client ID Metadata Documents: URL client ids (`cimd`, `cimd-allowed-hosts`, `cimd-trusted-hosts`).
+    public var metadataDocuments: MetadataDocumentSettings
+
+    public struct MetadataDocumentSettings: Sendable, Equatable {
+        /// Whether URL client ids are accepted at all; on by default, as MCP clients (Claude) expect.
+        public var enabled: Bool
+        /// When not empty, only documents on these hosts are accepted.
+        public var allowedHosts: [String]
+        /// Hosts whose clients the consent page marks as verified (`claude.ai`): the operator vouches for them.
+        public var trustedHosts: [String]
+    }
 
     public struct ConnectionSettings: Sendable, Equatable {
         /// Seconds a keep-alive connection may wait for its next request.
@@ -203,6 +217,23 @@ public struct LatchkeyConfiguration: Sendable {
             throw ConfigurationError("egress-allow-loopback is for development and tests only; it is refused in production")
         }
         self.egress = EgressAddressPolicy(allowedNetworks: allowedNetworks, allowsLoopback: allowsLoopback)
+        self.egressCAFile = values["egress-ca-file"].flatMap { $0.isEmpty ? nil : $0 }
+        if let file = egressCAFile, !FileManager.default.isReadableFile(atPath: file) {
+            throw ConfigurationError("egress-ca-file (from \(origin("egress-ca-file"))): cannot read \(file); give a PEM file of CA certificates")
+        }
+        func hosts(_ key: String) throws -> [String] {
+            try (list(key) ?? []).map { host in
+                let lowered = host.lowercased()
+                guard URISyntax.hostAndPort(of: "https://" + lowered)?.host == lowered else {
+                    throw ConfigurationError("\(key) (from \(origin(key))): '\(host)' is not a host name like claude.ai")
+                }
+                return lowered
+            }
+        }
+        self.metadataDocuments = MetadataDocumentSettings(
+            enabled: values["cimd"] == nil ? true : try bool("cimd"), allowedHosts: try hosts("cimd-allowed-hosts"),
+            trustedHosts: try hosts("cimd-trusted-hosts")
+        )
         do {
             self.providers = try values["providers"].map { try ProviderSettings.parse($0, allowsHTTP: allowsLoopback) } ?? []
         } catch let error as ProviderError {

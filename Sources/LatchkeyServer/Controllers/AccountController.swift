@@ -36,7 +36,7 @@ struct AccountController {
         let csrf = sessions.csrfToken(for: current.session)
         var rows: [[String: Any]] = []
         for consent in try await service.consents.list(userID: current.user.id) {
-            let client = try await service.clients.client(id: consent.clientID)
+            let client = try await service.clients.usableClient(id: consent.clientID)
             rows.append([
                 "clientName": client.map(BrowserResponse.displayName) ?? "(deleted application)",
                 "unverified": client != nil,

@@ -12,6 +12,8 @@ struct AuthorizeController {
     let sessions: BrowserSessions
     let pages: PageRenderer
     let login: LoginPages
+    /// `cimd-trusted-hosts`: metadata document hosts whose clients the consent page shows as verified.
+    let trustedDocumentHosts: [String]
 
     var paths: PagePaths { pages.paths }
 
@@ -96,11 +98,15 @@ struct AuthorizeController {
             // The code will come with a refresh token (`RefreshTokenGrant.isOffered`); say so.
             scopes.append(["name": "offline_access", "description": ScopeDescriptions.describe("offline_access")])
         }
-        let values: [String: Any] = [
+        let identity = ClientIdentity(client, trustedHosts: trustedDocumentHosts)
+        var values: [String: Any] = [
             "title": "Allow access",
-            "clientName": BrowserResponse.displayName(client),
-            // Every client today registers itself (RFC 7591), so its name is its own claim.
-            "unverified": true,
+            "clientName": identity.name,
+            // A registered client's name is its own claim; a metadata document client's host is verified by the
+            // fetch itself, and the operator may vouch for that host.
+            "unverified": !identity.verified,
+            // For a document client: the host vouches for the name, but a loopback redirect can be any local program.
+            "loopbackOnly": identity.documentHost != nil && identity.loopbackOnly,
             "redirectHost": BrowserResponse.redirectHost(authorization.redirectURI),
             "redirectURI": authorization.redirectURI,
             "scopes": scopes,
@@ -114,6 +120,7 @@ struct AuthorizeController {
             "request": String(query),
             "requestBinding": sessions.consentBinding(authorization, session: current.session),
         ]
+        if let host = identity.documentHost { values["documentHost"] = host }
         return pages.render("consent", values)
     }
 }

@@ -120,8 +120,8 @@ struct LoginController {
     func clientName(_ returnTo: String) async throws -> String? {
         guard let query = returnTo.split(separator: "?", maxSplits: 1).dropFirst().first,
               let parameters = try? FormParameters(parsing: query, repeatable: AuthorizationService.repeatable),
-              let clientID = parameters["client_id"], clientID.utf8.count <= 128,
-              let client = try await clients.client(id: clientID)
+              let clientID = parameters["client_id"], ClientAuthentication.isPlausible(clientID: clientID),
+              let client = try await clients.usableClient(id: clientID)
         else { return nil }
         return BrowserResponse.displayName(client)
     }

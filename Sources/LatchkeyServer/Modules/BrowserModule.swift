@@ -25,7 +25,10 @@ struct BrowserModule: RouteModule {
         )
         self.sessions = sessions
         self.pages = pages
-        self.authorize = AuthorizeController(service: authorization, sessions: sessions, pages: pages, login: loginPages)
+        self.authorize = AuthorizeController(
+            service: authorization, sessions: sessions, pages: pages, login: loginPages,
+            trustedDocumentHosts: configuration.metadataDocuments.trustedHosts
+        )
         self.login = LoginController(
             login: loginPages, sessions: sessions, users: runtime.users, passwords: runtime.passwords, clients: runtime.clients,
             limits: LoginLimits(

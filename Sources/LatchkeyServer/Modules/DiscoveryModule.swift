@@ -11,7 +11,10 @@ struct DiscoveryModule: RouteModule {
         let configuration = runtime.configuration
         let issuer = configuration.issuer
         self.discovery = try DiscoveryController(
-            issuer: issuer, metadata: AuthorizationServerMetadata(issuer: issuer, scopesSupported: configuration.scopes)
+            issuer: issuer, metadata: AuthorizationServerMetadata(
+                issuer: issuer, scopesSupported: configuration.scopes,
+                clientIDMetadataDocumentSupported: configuration.metadataDocuments.enabled
+            )
         )
         self.jwks = JWKSController(issuer: issuer, signingKeys: runtime.signingKeys, maxAge: configuration.jwksMaxAge)
         self.paths = Set(discovery.paths + [jwks.path])

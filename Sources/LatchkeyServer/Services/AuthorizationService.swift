@@ -26,15 +26,21 @@ struct AuthorizationService: Sendable {
         } catch let error as OAuthError {
             // A repeated parameter (§3.1): redirect the error if client_id and redirect_uri are themselves sound,
             // else show it on a page (§4.1.2.1).
-            if let all = try? FormParameters.allValues(parsing: query), let id = all["client_id"]?.first, id.utf8.count <= 128,
-               let target = AuthorizationRequestValidator.errorRedirect(for: all, client: try await clients.client(id: id)) {
+            if let all = try? FormParameters.allValues(parsing: query), let id = all["client_id"]?.first, ClientAuthentication.isPlausible(clientID: id),
+               let target = AuthorizationRequestValidator.errorRedirect(for: all, client: try await clients.usableClient(id: id)) {
                 return .failure(.redirect(error, redirectURI: target.redirectURI, state: target.state))
             }
             return .failure(.page(error))
         }
         let client: RegisteredClient?
-        if let clientID = parameters["client_id"], clientID.utf8.count <= 128 {
-            client = try await clients.client(id: clientID)
+        if let clientID = parameters["client_id"], ClientAuthentication.isPlausible(clientID: clientID) {
+            do {
+                client = try await clients.client(id: clientID)
+            } catch let error as ClientIDMetadataDocumentError {
+                // A URL client id whose document is missing, unreachable or invalid: say why, on a page — its
+                // redirect URIs are unknown or untrusted, so nothing is redirected (§4.1.2.1).
+                return .failure(.page(OAuthError(.invalidClient, error.description)))
+            }
         } else {
             client = nil
         }

@@ -9,8 +9,15 @@ struct ClientAuthenticator: Sendable {
 
     func authenticate(_ credentials: ClientCredentials) async throws -> RegisteredClient {
         guard ClientAuthentication.isPlausible(credentials) else { throw ClientAuthentication.failure }
+        let client: RegisteredClient?
+        do {
+            client = try await store.client(id: credentials.clientID)
+        } catch let error as ClientIDMetadataDocumentError {
+            // The client's own document is the problem; saying which rule it breaks reveals nothing about others.
+            throw OAuthError(.invalidClient, error.description, httpStatus: 401)
+        }
         return try ClientAuthentication.verify(
-            credentials, against: try await store.client(id: credentials.clientID), now: clock.now(),
+            credentials, against: client, now: clock.now(),
             secretMatches: { secret, digest in hasher.verify(secret, against: digest) }
         )
     }

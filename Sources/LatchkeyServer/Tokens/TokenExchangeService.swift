@@ -27,7 +27,7 @@ struct TokenExchangeService: Sendable {
         }
         let now = clock.now()
         guard let claims = verifier.verify(request.subjectToken, now: now), try await !revocations.check(claims.tokenID),
-              try await clients.client(id: claims.clientID) != nil
+              try await clients.usableClient(id: claims.clientID) != nil
         else {
             throw OAuthError.invalidRequest("subject_token is invalid, expired or revoked")
         }

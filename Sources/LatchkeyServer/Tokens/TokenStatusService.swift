@@ -21,7 +21,7 @@ struct TokenStatusService: Sendable {
         // A deleted client's tokens die with it.
         guard let claims = verifier.verify(token, now: clock.now()), try await !revocations.check(claims.tokenID),
               introspection.mayIntrospect(caller.clientID, audience: claims.audience),
-              try await clients.client(id: claims.clientID) != nil
+              try await clients.usableClient(id: claims.clientID) != nil
         else {
             return IntrospectionResponse(active: false)
         }

@@ -128,7 +128,7 @@ struct CredentialsAPIController {
         }
         let userID = try access.user(of: claims, write: write)
         // A deleted client's tokens die with it, as at introspection.
-        guard try await clients.client(id: claims.clientID) != nil else {
+        guard try await clients.usableClient(id: claims.clientID) != nil else {
             throw OAuthError.invalidToken("The access token's client no longer exists")
         }
         guard let user = try await users.user(id: userID), !user.disabled else {
