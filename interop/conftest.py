@@ -182,8 +182,9 @@ def latchkey(resource_server):
 
 
 class Demo:
-    def __init__(self, issuer: str, mcp_url: str, password: str, data_dir: str):
+    def __init__(self, issuer: str, mcp_url: str, password: str, data_dir: str, upstream_url: str):
         self.issuer = issuer
+        self.upstream_url = upstream_url
         self.mcp_url = mcp_url
         self.password = password
         self.data_dir = data_dir
@@ -193,7 +194,16 @@ UPSTREAM_TOKEN_LIFETIME = 10
 
 
 @pytest.fixture(scope="session")
-def demo():
+def documents():
+    """An HTTPS server for client metadata documents, with its own CA (see document_server.py)."""
+    from document_server import DocumentServer
+    server = DocumentServer(tempfile.mkdtemp(prefix="latchkey-documents-"))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def demo(documents):
     """`latchkey demo` as a newcomer runs it: Latchkey and the demo MCP server, the password read from its output."""
     binary = latchkey_binary()
     data_dir = tempfile.mkdtemp(prefix="latchkey-demo-")
@@ -203,7 +213,9 @@ def demo():
         [binary, "demo", "--port", str(port), "--mcp-port", str(mcp_port), "--upstream-port", str(upstream_port),
          "--data-dir", data_dir, "--log-level", "warning",
          # Demo Cloud's tokens live 10 s, so test_demo_upstream sees one expire and get refreshed.
-         "--upstream-token-lifetime", str(UPSTREAM_TOKEN_LIFETIME)],
+         "--upstream-token-lifetime", str(UPSTREAM_TOKEN_LIFETIME),
+         # Trust the document server's CA, so client metadata documents are fetched with full verification.
+         "--egress-ca-file", documents.ca_file],
         stdout=subprocess.PIPE, stderr=log, text=True,
     )
     # Read the output on a thread (and keep draining it, so the demo never blocks on a full pipe); wait for the
@@ -231,7 +243,7 @@ def demo():
                 raise RuntimeError("latchkey demo did not start:\n" + open(os.path.join(data_dir, "demo.log")).read())
             time.sleep(0.2)
     assert password, "latchkey demo did not print the demo password"
-    yield Demo(issuer, mcp_url, password, data_dir)
+    yield Demo(issuer, mcp_url, password, data_dir, f"http://127.0.0.1:{upstream_port}")
     process.send_signal(signal.SIGINT)  # Ctrl-C: both servers stop cleanly
     try:
         assert process.wait(timeout=20) == 0, "latchkey demo did not exit cleanly on SIGINT"

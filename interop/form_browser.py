@@ -16,6 +16,8 @@ class FormBrowser:
     def __init__(self, issuer: str):
         self.issuer = issuer
         self.client = httpx2.Client(follow_redirects=False, timeout=10)
+        # Every consent page answered, for tests that check what the user was shown.
+        self.pages: list[str] = []
 
     def absolute(self, location: str) -> str:
         return urllib.parse.urljoin(self.issuer + "/", location)
@@ -32,6 +34,7 @@ class FormBrowser:
             response = self.client.get(self.absolute(response.headers["location"]))
         if response.status_code == 200:
             assert "Allow access?" in response.text, response.text
+            self.pages.append(response.text)
             response = self.client.post(self.absolute("/authorize/decision"), data={
                 "csrf_token": hidden(response.text, "csrf_token"), "request": hidden(response.text, "request"),
                 "request_binding": hidden(response.text, "request_binding"), "decision": decision,

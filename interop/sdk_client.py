@@ -26,9 +26,12 @@ class MemoryStorage:
 class BrowserDrivenClient:
     """An `OAuthClientProvider` for `server_url` whose browser step signs in as `username` and approves.
 
-    `authorizations` lists every authorization URL the SDK opened; `redirect` is the last redirect's query."""
+    `authorizations` lists every authorization URL the SDK opened; `redirect` is the last redirect's query. With
+    `client_metadata_url` the SDK identifies itself by that URL (a Client ID Metadata Document) when the server
+    advertises support, instead of registering."""
 
-    def __init__(self, issuer: str, server_url: str, username: str, password: str, client_name: str, redirect_port: int):
+    def __init__(self, issuer: str, server_url: str, username: str, password: str, client_name: str, redirect_port: int,
+                 client_metadata_url: str | None = None):
         self.browser = FormBrowser(issuer)
         self.storage = MemoryStorage()
         self.redirect: dict = {}
@@ -51,4 +54,5 @@ class BrowserDrivenClient:
                 grant_types=["authorization_code", "refresh_token"], response_types=["code"], token_endpoint_auth_method="none",
             ),
             storage=self.storage, redirect_handler=redirect_handler, callback_handler=callback_handler,
+            client_metadata_url=client_metadata_url,
         )

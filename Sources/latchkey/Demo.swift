@@ -48,6 +48,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Lifetime in seconds of Demo Cloud's access tokens (short values show the vault refreshing them).")
     var upstreamTokenLifetime: Int = 3600
 
+    @Option(help: "A PEM file of CA certificates to trust when fetching (client metadata documents served with a local CA).")
+    var egressCAFile: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "notice"
 
@@ -96,6 +99,7 @@ struct Demo: AsyncParsableCommand {
         ] {
             source.set(key, value, origin: "latchkey demo")
         }
+        if let egressCAFile { source.set("egress-ca-file", egressCAFile, origin: "latchkey demo --egress-ca-file") }
         let configuration = try LatchkeyConfiguration(source)
         var logger = Logger(label: "latchkey") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = configuration.logLevel
