@@ -3,13 +3,15 @@ import Logging
 import ServiceLifecycle
 
 /// Removes rows that no longer matter, so tables do not grow without bound: revocations of access tokens that
-/// have expired anyway, ended sessions, codes, refresh families and abandoned connect flows. Harmless to run on every instance at once.
+/// have expired anyway, ended sessions, codes, refresh families, abandoned connect flows and client metadata
+/// documents past their stale window. Harmless to run on every instance at once.
 struct MaintenanceService: Service {
     let revokedTokens: any RevokedTokenStore
     let sessions: any SessionStore
     let codes: any AuthorizationCodeStore
     let refreshTokens: any RefreshTokenStore
     let upstreamFlows: any UpstreamFlowStore
+    let metadataDocuments: any ClientMetadataDocumentStore
     let sessionIdleLifetime: Int64
     /// How long a spent code is kept: as long as a family started from it can live, so a late replay still
     /// revokes it.
@@ -28,6 +30,9 @@ struct MaintenanceService: Service {
             // A revoked token is kept a day, so its reuse is reported as revoked rather than unknown.
             try await refreshTokens.prune(now: now, revokedBefore: now - 86400)
             _ = try await upstreamFlows.deleteExpired(now: now)
+            // Client metadata documents no longer usable even stale: a cache, refetched on the client's next use.
+            // In batches, so a backlog never holds the writer long.
+            while try await metadataDocuments.deleteUnusable(now: now, limit: 500) == 500 {}
         }
     }
 }
