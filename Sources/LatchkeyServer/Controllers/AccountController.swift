@@ -9,6 +9,8 @@ struct AccountController {
     let service: AuthorizationService
     let sessions: BrowserSessions
     let login: LoginPages
+    /// `cimd-trusted-hosts`, as on the consent page.
+    let trustedDocumentHosts: [String]
 
     var paths: PagePaths { login.pages.paths }
 
@@ -37,9 +39,11 @@ struct AccountController {
         var rows: [[String: Any]] = []
         for consent in try await service.consents.list(userID: current.user.id) {
             let client = try await service.clients.usableClient(id: consent.clientID)
+            let identity = client.map { ClientIdentity($0, trustedHosts: trustedDocumentHosts) }
             rows.append([
-                "clientName": client.map(BrowserResponse.displayName) ?? "(deleted application)",
-                "unverified": client != nil,
+                "clientName": identity?.name ?? (ClientIDMetadataDocument.isURL(consent.clientID) ? "(application unavailable)" : "(deleted application)"),
+                "documentHost": identity?.documentHost ?? "",
+                "unverified": identity.map { !$0.verified } ?? false,
                 "clientID": consent.clientID,
                 "scopes": consent.scopes.isEmpty ? "(none)" : consent.scopes.joined(separator: " "),
                 "audience": consent.audience.joined(separator: " "),

@@ -38,7 +38,9 @@ struct BrowserModule: RouteModule {
             ),
             events: runtime.events, clock: clock
         )
-        self.account = AccountController(service: authorization, sessions: sessions, login: loginPages)
+        self.account = AccountController(
+            service: authorization, sessions: sessions, login: loginPages, trustedDocumentHosts: configuration.metadataDocuments.trustedHosts
+        )
     }
 
     func addRoutes(to router: Router<LatchkeyRequestContext>) {
