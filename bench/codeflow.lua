@@ -21,7 +21,7 @@ end
 function request()
    local code = table.remove(codes, 1)
    if code then
-      local body = "grant_type=authorization_code&client_id=" .. client_id .. "&code=" .. code ..
+      local body = "grant_type=authorization_code&client_id=" .. form_escape(client_id) .. "&code=" .. code ..
          "&code_verifier=" .. verifier .. "&redirect_uri=" .. form_escape(redirect)
       return wrk.format("POST", "/token", { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
    end

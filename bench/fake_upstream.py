@@ -10,6 +10,7 @@ It plays the provider a user connects in Latchkey's vault, with explicit endpoin
 - POST /token           client_secret_basic; authorization_code and refresh_token. Refresh tokens rotate (the old
                         one is dead after use, a reused one is invalid_grant). Access tokens live `lifetime` seconds.
 - POST /_bench/lifetime?seconds=N   sets the lifetime of access tokens issued from now on.
+- GET  /_bench/client.json   a client metadata document (CIMD) whose client_id is its own URL; counted in stats.
 - GET  /_bench/stats    JSON: how many codes and refreshes it answered, refusals, and the time it spent in
                         refresh answers (so its own share of the exchange's latency can be subtracted).
 
@@ -61,6 +62,15 @@ class Handler(BaseHTTPRequestHandler):
                 state["codes"][code] = query.get("scope", "read:user")
             location = query["redirect_uri"] + "?" + urllib.parse.urlencode({"code": code, "state": query.get("state", "")})
             return self.send(302, b"", [("Location", location)])
+        if url.path == "/_bench/client.json":
+            # A client metadata document for the CIMD code-flow workload: its URL is its client_id.
+            document_url = f"http://127.0.0.1:{self.server.server_address[1]}/_bench/client.json"
+            with lock:
+                stats["client_document"] = stats.get("client_document", 0) + 1
+            return self.send(200, json.dumps({
+                "client_id": document_url, "client_name": "bench CIMD client", "redirect_uris": ["http://127.0.0.1/callback"],
+                "grant_types": ["authorization_code", "refresh_token"], "token_endpoint_auth_method": "none",
+            }).encode(), [("Content-Type", "application/json"), ("Cache-Control", "max-age=3600")])
         if url.path == "/_bench/stats":
             with lock:
                 return self.send(200, dict(stats, lifetime=state["lifetime"]))

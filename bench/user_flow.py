@@ -2,7 +2,9 @@
 """Sets up the user-facing benchmarks: registers a public client, logs the user in, approves consent once, and
 mints refresh tokens through the real code flow. Prints shell assignments for bench/run to eval.
 
-    python3 bench/user_flow.py BASE USERNAME PASSWORD REFRESH_TOKENS_FILE COUNT
+    python3 bench/user_flow.py BASE USERNAME PASSWORD REFRESH_TOKENS_FILE COUNT [CLIENT_ID_URL]
+
+With CLIENT_ID_URL the client is not registered: that URL (a client metadata document) is its client_id.
 """
 import base64
 import hashlib
@@ -14,6 +16,7 @@ import sys
 import urllib.parse
 
 base, username, password, tokens_file, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+document_client_id = sys.argv[6] if len(sys.argv) > 6 else None
 url = urllib.parse.urlsplit(base)
 REDIRECT = "http://127.0.0.1:1/callback"
 VERIFIER = "bench-verifier-" + "x" * 40
@@ -48,13 +51,16 @@ def fail(what: str, status: int, body: str):
     sys.exit(f"error: {what} answered HTTP {status}: {body[:300]}")
 
 
-status, _, body = request("POST", "/register", json.dumps({
-    "client_name": "bench user client", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none",
-    "grant_types": ["authorization_code", "refresh_token"],
-}), "application/json")
-if status != 201:
-    fail("POST /register", status, body)
-client_id = json.loads(body)["client_id"]
+if document_client_id:
+    client_id = document_client_id
+else:
+    status, _, body = request("POST", "/register", json.dumps({
+        "client_name": "bench user client", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token"],
+    }), "application/json")
+    if status != 201:
+        fail("POST /register", status, body)
+    client_id = json.loads(body)["client_id"]
 authorize = "/authorize?" + urllib.parse.urlencode({
     "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "code_challenge": CHALLENGE,
     "code_challenge_method": "S256", "scope": "mcp:tools", "state": "bench",
@@ -89,7 +95,7 @@ with open(tokens_file, "w") as out:
         out.write(json.loads(body)["refresh_token"] + "\n")
 
 session = next(f"{k}={v}" for k, v in cookies.items() if "session" in k)
-print(f"USER_CLIENT_ID={client_id}")
+print(f"USER_CLIENT_ID='{client_id}'")
 print(f"USER_SESSION_COOKIE='{session}'")
 print(f"USER_AUTHORIZE_PATH='{authorize}'")
 print(f"USER_VERIFIER={VERIFIER}")
