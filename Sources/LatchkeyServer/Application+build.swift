@@ -27,6 +27,7 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
         clock: runtime.clock,
         logger: runtime.logger
     ))
+    app.addServices(runtime.clientUses)
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
     app.addServices(MaintenanceService(
         revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,

@@ -10,6 +10,10 @@ public struct LatchkeyRuntime: Sendable {
     public let configuration: LatchkeyConfiguration
     public let database: LatchkeyDatabase
     public let clients: any ClientStore
+    /// Last use, pruning and counts of the same registry.
+    public let clientRegistry: any ClientRegistryStore
+    /// Queues each client's last use off the token endpoint's path; `buildApplication` runs it.
+    let clientUses: ClientUseRecorder
     public let revokedTokens: any RevokedTokenStore
     /// The revoked jtis mirrored in memory (see `RevocationList`).
     let revocations: RevocationList
@@ -81,10 +85,13 @@ public struct LatchkeyRuntime: Sendable {
             let revokedTokens = SQLRevokedTokenStore(database: database)
             let revocations = RevocationList(store: revokedTokens)
             try await revocations.sync(now: clock.now())
+            let registry = SQLClientStore(database: database)
             return LatchkeyRuntime(
                 configuration: configuration,
                 database: database,
-                clients: ClientCache(base: SQLClientStore(database: database), ttl: .seconds(configuration.clientCacheTTL)),
+                clients: ClientCache(base: registry, ttl: .seconds(configuration.clientCacheTTL)),
+                clientRegistry: registry,
+                clientUses: ClientUseRecorder(store: registry, clock: clock, logger: logger),
                 revokedTokens: revokedTokens,
                 revocations: revocations,
                 users: SQLUserStore(database: database),
