@@ -9,9 +9,22 @@ import Logging
 import Synchronization
 import Testing
 
-/// A registry that stays clean (issue 13 §3): last use.
+/// A registry that stays clean (issue 13 §3): last use, pruning, the cap.
 struct ClientRegistryTests {
     static let day: Int64 = 86400
+
+    @Test("defaults: unused 24 h, idle 90 days, 100000 clients; 0 means never; every client the configuration names is kept")
+    func settings() throws {
+        let defaults = try TestApp(["introspection-clients": "gateway"]).configuration()
+        #expect(defaults.clientRetention == ClientRetention(unusedTTL: Self.day, idleTTL: 90 * Self.day, protectedClientIDs: ["gateway"]))
+        #expect(defaults.registration.maxClients == 100_000)
+        let off = try TestApp([
+            "registration-unused-client-ttl": "0", "registration-idle-client-ttl": "0", "registration-max-clients": "0",
+            "resources": #"[{"uri":"https://mcp.example.com/mcp","client_id":"notes-mcp"}]"#,
+        ]).configuration()
+        #expect(off.clientRetention == ClientRetention(unusedTTL: 0, idleTTL: 0, protectedClientIDs: ["notes-mcp", "introspector"]))
+        #expect(off.registration.maxClients == 0)
+    }
 
     /// Counts the writes `ClientUseRecorder` makes; fails them on demand.
     final class CountingRegistry: ClientRegistryStore {
@@ -62,5 +75,57 @@ struct ClientRegistryTests {
         recorder.noteUse("hot")
         #expect(await Self.drain(recorder, &queue) == 1)
         #expect(registry.writes.withLock { $0 } == ["hot", "other", "hot"])
+    }
+
+    /// Waits for the recorder's service to write `clientID`'s use (it runs beside the request, not in it). The client
+    /// cache would answer with the row it read before the write, so this reads the registry itself.
+    static func lastUse(of clientID: String, in runtime: LatchkeyRuntime) async throws -> Int64? {
+        for _ in 0..<500 {
+            if let used = try await SQLClientStore(database: runtime.database).client(id: clientID)?.lastUsedAt { return used }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
+    @Test("a DCR client without a token goes after a day, one that got a token after 90 idle days; the operator's and configured ones stay")
+    func prunes() async throws {
+        let clock = TestClock()
+        var app = TestApp(["resources": #"[{"uri":"https://mcp.example.com/mcp","client_id":"notes-mcp"}]"#])
+        app.clock = clock.unix
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            let used = try await OAuthTest.registerWorker(client)
+            let unused = try await OAuthTest.registerWorker(client)
+            _ = try await OAuthTest.introspector(runtime)
+            let machine = try await runtime.addClient(.object([
+                "client_name": .string("billing"), "grant_types": .array([.string("client_credentials")]),
+            ]))
+            // A DCR row under a configured id (as an upgrade may leave one): kept all the same.
+            var named = try #require(try await runtime.clients.client(id: unused.id))
+            named.clientID = "notes-mcp"
+            try await runtime.clients.create(named)
+
+            let token = try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: used.basic)
+            #expect(token.status == .ok)
+            #expect(try await Self.lastUse(of: used.id, in: runtime) != nil)
+
+            clock.advance(Self.day + 1)
+            #expect(try await runtime.prunableClients().map(\.client.clientID) == [unused.id])
+            #expect(try await runtime.pruneClients() == 1)
+            #expect(try await runtime.clientRegistry.count(kind: .dynamic) == 2)
+
+            clock.advance(90 * Self.day)
+            let idle = try await runtime.prunableClients()
+            #expect(idle.map(\.client.clientID) == [used.id])
+            #expect(idle.first?.reason == .idle(lastUsedAt: try #require(idle.first?.client.lastUsedAt)))
+            #expect(try await runtime.pruneClients() == 1)
+            #expect(try await runtime.clientRegistry.prunable(
+                runtime.configuration.clientRetention.cutoffs(now: clock.unix.now()), protected: [], after: nil, limit: 10
+            ).map(\.clientID) == ["notes-mcp"])
+            #expect(try await runtime.clientRegistry.count(kind: .operatorAdded) == 2)
+            for id in ["introspector", machine.clientID, "notes-mcp"] {
+                #expect(try await runtime.clients.client(id: id) != nil, "\(id) was pruned")
+            }
+        }
     }
 }
