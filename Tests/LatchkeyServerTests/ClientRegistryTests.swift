@@ -128,4 +128,41 @@ struct ClientRegistryTests {
             }
         }
     }
+
+    @Test("past registration-max-clients /register answers 503 temporarily_unavailable with Retry-After, logged once a minute; under it, registration works")
+    func cap() async throws {
+        let clock = TestClock()
+        var app = TestApp(["registration-max-clients": "2"])
+        app.clock = clock.unix
+        let logs = LogRecorder()
+        app.logs = logs
+        defer { app.removeFiles() }
+        try await app.test { client, runtime in
+            // The operator's clients do not count.
+            _ = try await OAuthTest.introspector(runtime)
+            // A refused registration gives its place back.
+            #expect(try await client.register(#"{"redirect_uris":["ftp://x"]}"#).status == .badRequest)
+            let first = try await OAuthTest.registerWorker(client)
+            _ = try await OAuthTest.registerWorker(client)
+            for _ in 0..<3 {
+                let refused = try await client.register(#"{"redirect_uris":["http://127.0.0.1/cb"]}"#)
+                #expect(refused.status == .serviceUnavailable)
+                #expect(refused.json["error"] as? String == "temporarily_unavailable")
+                #expect(refused.json["error_description"] as? String != nil)
+                #expect(refused.headers[.retryAfter] == "3600")
+                #expect(refused.headers[.cacheControl] == "no-store")
+            }
+            #expect(logs.all.filter { $0.message.contains("registration-max-clients") }.count == 1)
+            #expect(try await runtime.clientRegistry.count(kind: .dynamic) == 2)
+
+            // Room again (a prune, a deletion): seen once the cached count is re-read.
+            #expect(try await runtime.deleteClient(id: first.id))
+            clock.advance(30)
+            #expect(try await client.register(#"{"redirect_uris":["http://127.0.0.1/cb"]}"#).status == .created)
+            #expect(try await client.register(#"{"redirect_uris":["http://127.0.0.1/cb"]}"#).status == .serviceUnavailable)
+            clock.advance(60)
+            #expect(try await client.register(#"{"redirect_uris":["http://127.0.0.1/cb"]}"#).status == .serviceUnavailable)
+            #expect(logs.all.filter { $0.message.contains("registration-max-clients") }.count == 2)
+        }
+    }
 }
