@@ -107,7 +107,16 @@ struct ClientRegistryTests {
 
             let token = try await OAuthTest.post(client, "/token", "grant_type=client_credentials", authorization: used.basic)
             #expect(token.status == .ok)
-            #expect(try await Self.lastUse(of: used.id, in: runtime) != nil)
+            let usedAt = try await Self.lastUse(of: used.id, in: runtime)
+            #expect(usedAt != nil)
+            // `clients list`: every kind, last use, grants (a client_credentials client holds no refresh family).
+            let listed = Dictionary(uniqueKeysWithValues: try await runtime.clientListings(after: nil, limit: 10).map { ($0.clientID, $0) })
+            #expect(listed.count == 5)
+            #expect(listed[used.id]?.kind == .dynamic)
+            #expect(listed[used.id]?.lastUsedAt == usedAt)
+            #expect(listed[unused.id]?.lastUsedAt == nil)
+            #expect(listed[machine.clientID]?.kind == .operatorAdded)
+            #expect(listed[used.id]?.activeGrants == 0)
 
             clock.advance(Self.day + 1)
             #expect(try await runtime.prunableClients().map(\.client.clientID) == [unused.id])
