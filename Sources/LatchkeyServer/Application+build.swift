@@ -27,10 +27,12 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
         clock: runtime.clock,
         logger: runtime.logger
     ))
+    app.addServices(runtime.clientUses)
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
     app.addServices(MaintenanceService(
         revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,
         upstreamFlows: runtime.upstreamFlows, metadataDocuments: runtime.metadataDocuments,
+        clientPruner: runtime.clientPruner,
         sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
         codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
         interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger

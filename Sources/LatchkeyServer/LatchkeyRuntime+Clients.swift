@@ -23,6 +23,21 @@ extension LatchkeyRuntime {
         return AddedClient(clientID: registered.clientID, clientSecret: registered.clientSecret, metadata: registered.metadata)
     }
 
+    /// Removes DCR clients `ClientRetention` lets go, as maintenance does.
+    var clientPruner: ClientPruner {
+        ClientPruner(registry: clientRegistry, retention: configuration.clientRetention, clock: clock)
+    }
+
+    /// What `pruneClients` would remove now, and why (`latchkey clients prune --dry-run`).
+    public func prunableClients() async throws -> [PrunableClient] {
+        try await clientPruner.candidates()
+    }
+
+    /// Removes unused and idle DCR clients with their grants (`latchkey clients prune`); returns how many went.
+    public func pruneClients() async throws -> Int {
+        try await clientPruner.prune().total
+    }
+
     /// Deletes a client (`latchkey clients delete`); `false` when there was none.
     public func deleteClient(id: String) async throws -> Bool {
         guard try await clients.delete(id: id) else { return false }

@@ -14,6 +14,10 @@ public struct LatchkeyRuntime: Sendable {
     public let clients: any ClientStore
     /// The fetched client metadata documents (`clients` reads them; maintenance prunes them).
     public let metadataDocuments: any ClientMetadataDocumentStore
+    /// Last use, pruning and counts of the same registry.
+    public let clientRegistry: any ClientRegistryStore
+    /// Queues each client's last use off the token endpoint's path; `buildApplication` runs it.
+    let clientUses: ClientUseRecorder
     public let revokedTokens: any RevokedTokenStore
     /// The revoked jtis mirrored in memory (see `RevocationList`).
     let revocations: RevocationList
@@ -104,16 +108,19 @@ public struct LatchkeyRuntime: Sendable {
             let metadataDocuments = SQLClientMetadataDocumentStore(database: database)
             let revocations = RevocationList(store: revokedTokens)
             try await revocations.sync(now: clock.now())
+            let registry = SQLClientStore(database: database)
             return LatchkeyRuntime(
                 configuration: configuration,
                 database: database,
                 clients: ClientCache(
-                    base: MetadataDocumentClients(base: SQLClientStore(database: database), resolver: metadataDocumentResolver(
+                    base: MetadataDocumentClients(base: registry, resolver: metadataDocumentResolver(
                         configuration, store: metadataDocuments, logger: logger, clock: clock
                     )),
                     ttl: .seconds(configuration.clientCacheTTL)
                 ),
                 metadataDocuments: metadataDocuments,
+                clientRegistry: registry,
+                clientUses: ClientUseRecorder(store: registry, clock: clock, logger: logger),
                 revokedTokens: revokedTokens,
                 revocations: revocations,
                 users: SQLUserStore(database: database),

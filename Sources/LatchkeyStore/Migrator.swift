@@ -20,6 +20,12 @@ public struct Migrator: Sendable {
         self.migrations = try Self.load(engine: database.engine)
     }
 
+    /// Applies only `migrations`: tests build a database as an older release left it, then upgrade it.
+    init(database: LatchkeyDatabase, migrations: [Migration]) {
+        self.database = database
+        self.migrations = migrations
+    }
+
     /// The newest schema version this binary knows.
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 

@@ -14,9 +14,11 @@ public struct SQLClientStore: ClientStore {
         let metadata = try Self.encode(client.metadata)
         try await database.withSession { db in
             try await db.raw("""
-                INSERT INTO clients (client_id, metadata, secret_hash, secret_expires_at, registration_token_hash, issued_at, updated_at)
+                INSERT INTO clients (client_id, metadata, secret_hash, secret_expires_at, registration_token_hash, issued_at, updated_at,
+                                     kind, last_used_at)
                 VALUES (\(bind: client.clientID), \(bind: metadata), \(bind: client.secretHash), \(bind: client.secretExpiresAt),
-                        \(bind: client.registrationTokenHash), \(bind: client.issuedAt), \(bind: client.updatedAt))
+                        \(bind: client.registrationTokenHash), \(bind: client.issuedAt), \(bind: client.updatedAt),
+                        \(bind: client.kind.rawValue), \(bind: client.lastUsedAt))
                 """).run()
         }
     }
@@ -65,6 +67,10 @@ public struct SQLClientStore: ClientStore {
 
     static func decode(_ row: any SQLRow) throws -> RegisteredClient {
         let metadata = try JSONDecoder().decode(ClientMetadata.self, from: Data(try row.decode(column: "metadata", as: String.self).utf8))
+        let kindName = try row.decode(column: "kind", as: String.self)
+        guard let kind = ClientKind(rawValue: kindName) else {
+            throw DatabaseError("the clients table holds the kind '\(kindName)', which this binary does not know; run a newer latchkey")
+        }
         return RegisteredClient(
             clientID: try row.decode(column: "client_id", as: String.self),
             metadata: metadata,
@@ -72,7 +78,9 @@ public struct SQLClientStore: ClientStore {
             secretExpiresAt: try row.decode(column: "secret_expires_at", as: Int64.self),
             registrationTokenHash: try row.decode(column: "registration_token_hash", as: String.self),
             issuedAt: try row.decode(column: "issued_at", as: Int64.self),
-            updatedAt: try row.decode(column: "updated_at", as: Int64.self)
+            updatedAt: try row.decode(column: "updated_at", as: Int64.self),
+            kind: kind,
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self)
         )
     }
 }

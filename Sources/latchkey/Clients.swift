@@ -5,8 +5,8 @@ import LatchkeyServer
 
 struct Clients: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add, list, show and delete registered clients.",
-        subcommands: [Add.self, List.self, Show.self, Delete.self]
+        abstract: "Add, list, show, delete and prune registered clients.",
+        subcommands: [Add.self, List.self, Show.self, Delete.self, Prune.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -16,7 +16,8 @@ struct Clients: AsyncParsableCommand {
                 Dynamic registration (POST /register) does not hand out client_credentials unless registration is \
                 protected by an initial access token or registration-allow-client-credentials is on: a machine client's \
                 tokens carry no user. Add machine clients, such as an MCP server that introspects tokens, here. \
-                The secret is printed once; the database keeps only its HMAC.
+                The secret is printed once; the database keeps only its HMAC. Clients added here are of kind \
+                'operator': unlike dynamically registered ones, they are never pruned for being unused or idle.
 
                 Example: latchkey clients add --name "billing worker" --grant client_credentials --scope mcp:tools
                 """
@@ -64,17 +65,32 @@ struct Clients: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List registered clients.")
+        static let configuration = CommandConfiguration(
+            abstract: "List clients with their kind, last use and grants.",
+            discussion: """
+                KIND is dcr (registered itself by POST /register; pruned once unused or idle, see \
+                registration-unused-client-ttl and registration-idle-client-ttl) or operator (clients add; never pruned). \
+                LAST USE is the last token the client got, to the hour ("never": none yet; clients that existed before the \
+                upgrade to schema 11 count as used at the upgrade). GRANTS counts active refresh-token families: users for \
+                whom the client can still get tokens without signing in again.
+                """
+        )
         @OptionGroup var options: ConfigOptions
         @Option(help: "Show at most this many clients.") var limit = 100
         @Option(help: "Start after this client id (for paging).") var after: String?
 
         func run() async throws {
-            let clients = try await options.withRuntime { try await $0.clients.list(after: after, limit: limit) }
-            print("CLIENT ID                         AUTH                 NAME")
-            for client in clients {
-                print("\(client.clientID.padding(toLength: 33, withPad: " ", startingAt: 0)) \(client.metadata.tokenEndpointAuthMethod.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) \(client.metadata.clientName ?? "-")")
+            let (rows, now) = try await options.withRuntime { runtime in
+                (try await runtime.clientListings(after: after, limit: limit), runtime.clock.now())
             }
+            print(Self.line("CLIENT ID", "KIND", "LAST USE", "GRANTS", "NAME"))
+            for row in rows {
+                print(Self.line(row.clientID, row.kind.rawValue, TimeAgo.describe(row.lastUsedAt, now: now), String(row.activeGrants), row.name ?? "-"))
+            }
+        }
+
+        static func line(_ id: String, _ kind: String, _ lastUse: String, _ grants: String, _ name: String) -> String {
+            [id.padded(33), kind.padded(9), lastUse.padded(28), grants.padded(7), name].joined(separator: " ")
         }
     }
 
@@ -107,5 +123,45 @@ struct Clients: AsyncParsableCommand {
             }
             print("deleted \(clientID)")
         }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove dynamically registered clients that are unused or idle, with their grants.",
+            discussion: """
+                Does now what `serve` does every hour: removes dcr clients that got no token within \
+                registration-unused-client-ttl of registering, and those whose last token is older than \
+                registration-idle-client-ttl, with their refresh tokens, codes and remembered approvals. Operator clients \
+                and clients named in resources (client_id) or introspection-clients are never removed. Use --dry-run \
+                first to see what would go and why.
+                """
+        )
+        @OptionGroup var options: ConfigOptions
+        @Flag(help: "List what would be removed, and why, without removing anything.") var dryRun = false
+
+        func run() async throws {
+            if dryRun {
+                let (candidates, now) = try await options.withRuntime { runtime in (try await runtime.prunableClients(), runtime.clock.now()) }
+                for candidate in candidates {
+                    let why: String
+                    switch candidate.reason {
+                    case .neverUsed(let registeredAt): why = "no token since it registered \(TimeAgo.describe(registeredAt, now: now))"
+                    case .idle(let lastUsedAt): why = "idle: last token \(TimeAgo.describe(lastUsedAt, now: now))"
+                    }
+                    print("\(candidate.client.clientID.padded(33)) \(why) — \(candidate.client.metadata.clientName ?? "-")")
+                }
+                print("\(candidates.count) client(s) would be removed")
+            } else {
+                let removed = try await options.withRuntime { try await $0.pruneClients() }
+                print("removed \(removed) client(s)")
+            }
+        }
+    }
+}
+
+extension String {
+    /// Left-aligned in a column of `width`, never cut.
+    func padded(_ width: Int) -> String {
+        count >= width ? self : padding(toLength: width, withPad: " ", startingAt: 0)
     }
 }

@@ -8,7 +8,7 @@ struct AuthorizationRequestTests {
         RegisteredClient(
             clientID: "c1",
             metadata: ClientMetadata(redirectURIs: redirects, tokenEndpointAuthMethod: .none, grantTypes: grants, responseTypes: ["code"], applicationType: .native, scope: scope),
-            secretHash: nil, secretExpiresAt: 0, registrationTokenHash: "t", issuedAt: 0, updatedAt: 0
+            secretHash: nil, secretExpiresAt: 0, registrationTokenHash: "t", issuedAt: 0, updatedAt: 0, kind: .dynamic, lastUsedAt: nil
         )
     }
 

@@ -6,7 +6,7 @@ struct ClientCredentialsGrantTests {
         RegisteredClient(
             clientID: "worker",
             metadata: ClientMetadata(redirectURIs: [], tokenEndpointAuthMethod: auth, grantTypes: grants, responseTypes: [], applicationType: .web, scope: scope),
-            secretHash: "h", secretExpiresAt: 0, registrationTokenHash: "t", issuedAt: 0, updatedAt: 0
+            secretHash: "h", secretExpiresAt: 0, registrationTokenHash: "t", issuedAt: 0, updatedAt: 0, kind: .dynamic, lastUsedAt: nil
         )
     }
 

@@ -88,7 +88,7 @@ struct CachingTests {
                 redirectURIs: ["http://127.0.0.1/cb"], tokenEndpointAuthMethod: .none, grantTypes: [.authorizationCode],
                 responseTypes: ["code"], applicationType: .native, clientName: name
             ),
-            secretHash: nil, secretExpiresAt: 0, registrationTokenHash: "h", issuedAt: 0, updatedAt: 0
+            secretHash: nil, secretExpiresAt: 0, registrationTokenHash: "h", issuedAt: 0, updatedAt: 0, kind: .dynamic, lastUsedAt: nil
         )
     }
 

@@ -46,7 +46,8 @@ struct ConfigurationTests {
         ("log-level", "loud"), ("production", "maybe"), ("registration-initial-access-token", "short"),
         ("database", "mysql://db/x"), ("access-token-lifetime", "5"), ("key-refresh-interval", "301"),
         ("resources", "not json"), ("resources", #"[{"uri":"ftp://x"}]"#), ("resources", #"[{"uri":"https://x.example","scopes":["nope"]}]"#),
-        ("default-resource", "https://unconfigured.example"),
+        ("default-resource", "https://unconfigured.example"), ("registration-unused-client-ttl", "60"),
+        ("registration-idle-client-ttl", "86400"), ("registration-max-clients", "-1"),
     ])
     func malformed(key: String, value: String) {
         #expect(throws: (any Error).self) { try Self.resolve([key: value]) }

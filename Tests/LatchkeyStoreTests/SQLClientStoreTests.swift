@@ -20,7 +20,9 @@ struct SQLClientStoreTests {
             secretExpiresAt: 0,
             registrationTokenHash: "token-digest",
             issuedAt: 1_700_000_000,
-            updatedAt: 1_700_000_000
+            updatedAt: 1_700_000_000,
+            kind: .dynamic,
+            lastUsedAt: nil
         )
     }
 

@@ -10,7 +10,10 @@ struct SchemaParityTests {
     /// What the migrations declare, plus the migrator's own table. Update with each migration.
     static let declared: [String: Set<String>] = [
         "latchkey_schema_migrations": ["version", "name", "applied_at"],
-        "clients": ["client_id", "metadata", "secret_hash", "secret_expires_at", "registration_token_hash", "issued_at", "updated_at"],
+        "clients": [
+            "client_id", "metadata", "secret_hash", "secret_expires_at", "registration_token_hash", "issued_at", "updated_at", "kind",
+            "last_used_at",
+        ],
         "signing_keys": [
             "kid", "algorithm", "status", "sealed_private_key", "public_jwk", "created_at", "activated_at", "retired_at", "publish_until",
         ],

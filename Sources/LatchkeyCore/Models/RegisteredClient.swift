@@ -11,6 +11,10 @@ public struct RegisteredClient: Sendable, Equatable {
     /// Unix seconds.
     public var issuedAt: Int64
     public var updatedAt: Int64
+    public var kind: ClientKind
+    /// Unix seconds of the last token response to this client, recorded to the hour (`ClientUseRecorder`); `nil`
+    /// until its first.
+    public var lastUsedAt: Int64?
 
     public init(
         clientID: String,
@@ -19,7 +23,9 @@ public struct RegisteredClient: Sendable, Equatable {
         secretExpiresAt: Int64,
         registrationTokenHash: String,
         issuedAt: Int64,
-        updatedAt: Int64
+        updatedAt: Int64,
+        kind: ClientKind,
+        lastUsedAt: Int64?
     ) {
         self.clientID = clientID
         self.metadata = metadata
@@ -28,6 +34,8 @@ public struct RegisteredClient: Sendable, Equatable {
         self.registrationTokenHash = registrationTokenHash
         self.issuedAt = issuedAt
         self.updatedAt = updatedAt
+        self.kind = kind
+        self.lastUsedAt = lastUsedAt
     }
 
     public var isConfidential: Bool { metadata.tokenEndpointAuthMethod.isConfidential }

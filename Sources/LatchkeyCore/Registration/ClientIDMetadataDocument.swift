@@ -78,10 +78,10 @@ public enum ClientIDMetadataDocument {
 
     /// The registry's view of a validated document: a public client (or a key-authenticated one) with no secret
     /// and no registration access token, keyed by its URL.
-    public static func client(url: String, metadata: ClientMetadata, fetchedAt: Int64) -> RegisteredClient {
+    public static func client(url: String, metadata: ClientMetadata, fetchedAt: Int64, lastUsedAt: Int64? = nil) -> RegisteredClient {
         RegisteredClient(
             clientID: url, metadata: metadata, secretHash: nil, secretExpiresAt: 0, registrationTokenHash: "",
-            issuedAt: fetchedAt, updatedAt: fetchedAt
+            issuedAt: fetchedAt, updatedAt: fetchedAt, kind: .metadataDocument, lastUsedAt: lastUsedAt
         )
     }
 

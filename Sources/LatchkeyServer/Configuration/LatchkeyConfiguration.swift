@@ -15,7 +15,8 @@ public struct LatchkeyConfiguration: Sendable {
         "registration-max-body-bytes", "session-idle-lifetime", "session-absolute-lifetime",
         "login-failures-per-account", "login-failures-per-address", "client-cache-ttl",
         "login-account-delay-max", "idle-timeout", "header-timeout", "body-timeout", "max-connections",
-        "registration-allow-client-credentials", "introspection-clients",
+        "registration-allow-client-credentials", "registration-unused-client-ttl", "registration-idle-client-ttl",
+        "registration-max-clients", "introspection-clients",
         "providers", "egress-allowed-networks", "egress-allow-loopback", "egress-ca-file",
         "cimd", "cimd-allowed-hosts", "cimd-trusted-hosts",
     ]
@@ -103,6 +104,12 @@ public struct LatchkeyConfiguration: Sendable {
         /// Registrations per client IP per minute; 0 disables the limit.
         public var rateLimitPerMinute: Int
         public var maxBodyBytes: Int
+        /// Seconds a DCR client may go without its first token before it is pruned; 0 never prunes for that.
+        public var unusedClientTTL: Int
+        /// Seconds a DCR client may go without a token before it is pruned with its grants; 0 never prunes for that.
+        public var idleClientTTL: Int
+        /// DCR clients at most; past it `POST /register` answers 503. 0: no cap.
+        public var maxClients: Int
     }
 
     public static let defaultScopes = ["mcp:tools", "mcp:resources", "mcp:prompts", "offline_access"]
@@ -125,6 +132,16 @@ public struct LatchkeyConfiguration: Sendable {
             case "0", "false", "no", "off", "": return false
             default: throw ConfigurationError("\(key) (from \(origin(key))) must be true or false, got '\(raw)'")
             }
+        }
+        /// Seconds within `range`, or 0 for "never".
+        func ttl(_ key: String, _ fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let raw = values[key] else { return fallback }
+            guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), value == 0 || range.contains(value) else {
+                throw ConfigurationError(
+                    "\(key) (from \(origin(key))) must be 0 (never) or seconds in \(range.lowerBound)...\(range.upperBound), got '\(raw)'"
+                )
+            }
+            return value
         }
         func list(_ key: String) -> [String]? {
             values[key].map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
@@ -280,7 +297,12 @@ public struct LatchkeyConfiguration: Sendable {
             allowedRedirectHosts: list("registration-allowed-redirect-hosts") ?? [],
             allowClientCredentials: try bool("registration-allow-client-credentials"),
             rateLimitPerMinute: try int("registration-rate-limit", 60, range: 0...1_000_000),
-            maxBodyBytes: try int("registration-max-body-bytes", 64 * 1024, range: 1024...1024 * 1024)
+            maxBodyBytes: try int("registration-max-body-bytes", 64 * 1024, range: 1024...1024 * 1024),
+            // At least an hour: a person may register a client and sign in a while later.
+            unusedClientTTL: try ttl("registration-unused-client-ttl", 86400, range: 3600...365 * 86400),
+            // At least a week: above the longest access token (a day), so a pruned client holds no live token.
+            idleClientTTL: try ttl("registration-idle-client-ttl", 90 * 86400, range: 7 * 86400...10 * 365 * 86400),
+            maxClients: try int("registration-max-clients", 100_000, range: 0...100_000_000)
         )
 
         if production, !issuer.isHTTPS {
@@ -336,6 +358,16 @@ public struct LatchkeyConfiguration: Sendable {
             redirectURIs: RedirectURIPolicy(allowedHosts: registration.allowedRedirectHosts),
             supportedScopes: scopes,
             allowsClientCredentials: registration.allowClientCredentials || registration.initialAccessToken != nil
+        )
+    }
+
+    /// Which clients maintenance prunes. Every client the configuration names is kept whatever its kind: removing a
+    /// resource's own client or an introspection client would break that server.
+    public var clientRetention: ClientRetention {
+        ClientRetention(
+            unusedTTL: Int64(registration.unusedClientTTL),
+            idleTTL: Int64(registration.idleClientTTL),
+            protectedClientIDs: Set(resources.resources.compactMap(\.clientID) + introspectionClients)
         )
     }
 

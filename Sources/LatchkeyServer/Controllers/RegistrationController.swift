@@ -10,6 +10,7 @@ struct RegistrationController {
     let service: ClientRegistrationService
     let initialAccessToken: InitialAccessToken
     let rateLimiter: RateLimiter
+    let capacity: RegistrationCapacity
     let maxBodyBytes: Int
     let clock: UnixClock
 
@@ -46,8 +47,16 @@ struct RegistrationController {
     func register(_ request: Request, _ context: Context) async throws -> Response {
         try limit(context, key: "register")
         try initialAccessToken.check(presented: Self.bearer(request), constantTimeEquals: ConstantTime.equals)
-        let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
-        let registration = try await service.register(body)
+        // Before the body: a full registry costs a refused request nothing more.
+        try await capacity.reserve()
+        let registration: RegistrationResponse
+        do {
+            let body = try await JSONBody.read(request, maxBytes: maxBodyBytes, errorCode: .invalidClientMetadata)
+            registration = try await service.register(body)
+        } catch {
+            capacity.release()
+            throw error
+        }
         var response = try Response.json(registration, status: .created)
         response.headers[.location] = registration.registrationClientURI
         return response

@@ -8,6 +8,8 @@ struct TokenController {
     let tokens: TokenEndpoint
     let status: TokenStatusService
     let authenticator: ClientAuthenticator
+    /// A token answered is a client used (idle clients are pruned); errors are thrown, so they never get here.
+    let uses: ClientUseRecorder
 
     var tokenPath: String { issuer.path + "/token" }
     var introspectPath: String { issuer.path + "/introspect" }
@@ -18,7 +20,9 @@ struct TokenController {
             .add(middleware: ClientAuthenticationMiddleware(authenticator: authenticator, repeatable: ["resource"], required: ["grant_type"]))
             .post(RouterPath(tokenPath)) { _, context in
                 let (client, form) = try context.authenticated()
-                return try await tokens.token(form, client: client)
+                let response = try await tokens.token(form, client: client)
+                uses.noteUse(client.clientID)
+                return response
             }
         let status = router.group(context: ClientAuthenticatedContext.self)
             .add(middleware: ClientAuthenticationMiddleware(authenticator: authenticator, repeatable: [], required: []))

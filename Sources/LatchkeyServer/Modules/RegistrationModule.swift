@@ -15,6 +15,10 @@ struct RegistrationModule: RouteModule {
             ),
             initialAccessToken: InitialAccessToken(required: configuration.registration.initialAccessToken),
             rateLimiter: RateLimiter(limit: configuration.registration.rateLimitPerMinute),
+            capacity: RegistrationCapacity(
+                cap: RegistrationCap(maxClients: configuration.registration.maxClients), registry: runtime.clientRegistry,
+                clock: runtime.clock, logger: runtime.logger
+            ),
             maxBodyBytes: configuration.registration.maxBodyBytes,
             clock: runtime.clock
         )

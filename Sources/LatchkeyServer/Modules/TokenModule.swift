@@ -44,7 +44,8 @@ struct TokenModule: RouteModule {
                 introspection: IntrospectionPolicy(resources: configuration.resources, trustedClients: configuration.introspectionClients),
                 clock: clock
             ),
-            authenticator: ClientAuthenticator(store: runtime.clients, hasher: runtime.hasher, clock: clock)
+            authenticator: ClientAuthenticator(store: runtime.clients, hasher: runtime.hasher, clock: clock),
+            uses: runtime.clientUses
         )
     }
 

@@ -43,11 +43,21 @@ struct ClientRegistrationService: Sendable {
             secretExpiresAt: 0,
             registrationTokenHash: hasher.hash(registrationToken),
             issuedAt: time,
-            updatedAt: time
+            updatedAt: time,
+            kind: Self.kind(registeredBy: source),
+            lastUsedAt: nil
         )
         try await store.create(client)
         events.record(.clientRegistered(clientID: clientID, name: metadata.clientName, by: source))
         return response(client, secret: secret, registrationToken: registrationToken)
+    }
+
+    /// The operator's clients are kept; those that registered themselves go once unused or idle (`ClientRetention`).
+    static func kind(registeredBy source: SecurityEvent.ClientChangeSource) -> ClientKind {
+        switch source {
+        case .registration: .dynamic
+        case .operatorCommand: .operatorAdded
+        }
     }
 
     func read(clientID: String, token: String?) async throws -> RegistrationResponse {

@@ -3,8 +3,9 @@ import Logging
 import ServiceLifecycle
 
 /// Removes rows that no longer matter, so tables do not grow without bound: revocations of access tokens that
-/// have expired anyway, ended sessions, codes, refresh families, abandoned connect flows and client metadata
-/// documents past their stale window. Harmless to run on every instance at once.
+/// have expired anyway, ended sessions, codes, refresh families, abandoned connect flows, client metadata documents
+/// past their stale window, and DCR clients unused or idle past their TTL (`ClientPruner`). Harmless to run on every
+/// instance at once.
 struct MaintenanceService: Service {
     let revokedTokens: any RevokedTokenStore
     let sessions: any SessionStore
@@ -12,6 +13,7 @@ struct MaintenanceService: Service {
     let refreshTokens: any RefreshTokenStore
     let upstreamFlows: any UpstreamFlowStore
     let metadataDocuments: any ClientMetadataDocumentStore
+    let clientPruner: ClientPruner
     let sessionIdleLifetime: Int64
     /// How long a spent code is kept: as long as a family started from it can live, so a late replay still
     /// revokes it.
@@ -22,7 +24,7 @@ struct MaintenanceService: Service {
 
     func run() async throws {
         await PeriodicWork.run(every: interval, immediately: true, logger: logger,
-                               failure: "could not prune expired revocations, sessions, codes, refresh tokens and connect flows; will retry") {
+                               failure: "could not prune expired revocations, sessions, codes, refresh tokens, connect flows and clients; will retry") {
             let now = clock.now()
             try await revokedTokens.prune(now: now)
             try await sessions.prune(now: now, idleBefore: now - sessionIdleLifetime)
@@ -33,6 +35,12 @@ struct MaintenanceService: Service {
             // Client metadata documents no longer usable even stale: a cache, refetched on the client's next use.
             // In batches, so a backlog never holds the writer long.
             while try await metadataDocuments.deleteUnusable(now: now, limit: 500) == 500 {}
+            let pruned = try await clientPruner.prune()
+            if pruned.total > 0 {
+                logger.notice("pruned dynamically registered clients", metadata: [
+                    "never_used": "\(pruned.neverUsed)", "idle": "\(pruned.idle)",
+                ])
+            }
         }
     }
 }
