@@ -47,10 +47,17 @@ struct MigratorTests {
         }
     }
 
-    @Test("migrations are numbered 1…n")
+    /// Numbers that branches developed in parallel have taken, and that may be missing on one branch until they meet.
+    /// Empty once every branch is merged.
+    static let reservedByParallelBranches: Set<Int> = [11, 12]
+
+    @Test("migrations are numbered 1…n, each once (a number reserved by a parallel branch may be missing)")
     func numbered() throws {
         let versions = try Migrator.load(engine: .sqlite).map(\.version)
-        #expect(versions == Array(1...versions.count))
+        #expect(Set(versions).count == versions.count)
+        #expect(versions == versions.sorted())
+        let missing = Set(1...(versions.last ?? 0)).subtracting(versions)
+        #expect(missing.isSubset(of: Self.reservedByParallelBranches))
     }
 
     /// SHA-256 of each shipped migration's statements as each engine runs them (each followed by ";\n"), taken from
