@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "LatchkeyCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Verifies private_key_jwt client assertions (ES256, RS256, EdDSA) with keys clients register.
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

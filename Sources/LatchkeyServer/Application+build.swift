@@ -30,7 +30,7 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
     app.addServices(MaintenanceService(
         revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,
-        upstreamFlows: runtime.upstreamFlows,
+        upstreamFlows: runtime.upstreamFlows, clientAssertionJTIs: runtime.clientAssertionJTIs,
         sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
         codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
         interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger

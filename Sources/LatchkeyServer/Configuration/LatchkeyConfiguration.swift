@@ -304,7 +304,8 @@ public struct LatchkeyConfiguration: Sendable {
         ClientRegistrationPolicy(
             redirectURIs: RedirectURIPolicy(allowedHosts: registration.allowedRedirectHosts),
             supportedScopes: scopes,
-            allowsClientCredentials: registration.allowClientCredentials || registration.initialAccessToken != nil
+            allowsClientCredentials: registration.allowClientCredentials || registration.initialAccessToken != nil,
+            allowsLoopbackJWKSURI: egress.allowsLoopback
         )
     }
 
