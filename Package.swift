@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "LatchkeyCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Verifies private_key_jwt client assertions (ES256, RS256, EdDSA) with keys clients register.
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -203,6 +205,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // withFakeUpstream runs the fake in a ServiceGroup.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // ClientKeyFixture signs client assertions with ES256, EdDSA and RS256 (_RSA).
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             path: "Tests/LatchkeyTestSupport",
             swiftSettings: swiftSettings

@@ -32,7 +32,7 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
     app.addServices(MaintenanceService(
         revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,
         upstreamFlows: runtime.upstreamFlows, metadataDocuments: runtime.metadataDocuments,
-        clientPruner: runtime.clientPruner,
+        clientPruner: runtime.clientPruner, clientAssertionJTIs: runtime.clientAssertionJTIs,
         sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
         codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
         interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger

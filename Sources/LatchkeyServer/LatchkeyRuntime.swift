@@ -26,6 +26,10 @@ public struct LatchkeyRuntime: Sendable {
     public let refreshTokens: any RefreshTokenStore
     public let sessions: any SessionStore
     public let consents: any ConsentStore
+    /// The `jti`s of client assertions already used (`private_key_jwt`), shared by every instance.
+    public let clientAssertionJTIs: any ClientAssertionJTIStore
+    /// Clients' public keys (`jwks_uri` fetched and cached), shared by every route of this instance.
+    let clientKeys: ClientKeyCache
     /// The vault's rows (sealed upstream tokens).
     public let upstreamCredentials: any UpstreamCredentialStore
     /// Pending connect flows of the vault.
@@ -128,6 +132,14 @@ public struct LatchkeyRuntime: Sendable {
                 refreshTokens: SQLRefreshTokenStore(database: database),
                 sessions: SQLSessionStore(database: database),
                 consents: SQLConsentStore(database: database),
+                clientAssertionJTIs: SQLClientAssertionJTIStore(database: database),
+                clientKeys: ClientKeyCache(
+                    fetch: ClientKeyCache.fetching(through: EgressClient(configuration: .init(
+                        policy: configuration.egress, readTimeout: .seconds(5), deadline: .seconds(10),
+                        maxResponseBytes: ClientKeyCache.maxDocumentBytes
+                    ))),
+                    clock: clock
+                ),
                 upstreamCredentials: SQLUpstreamCredentialStore(database: database),
                 upstreamFlows: SQLUpstreamFlowStore(database: database),
                 upstreamRefreshes: SQLUpstreamCredentialStore(database: database),

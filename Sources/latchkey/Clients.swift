@@ -20,6 +20,11 @@ struct Clients: AsyncParsableCommand {
                 'operator': unlike dynamically registered ones, they are never pruned for being unused or idle.
 
                 Example: latchkey clients add --name "billing worker" --grant client_credentials --scope mcp:tools
+
+                A machine client that signs JWT assertions (private_key_jwt, RFC 7523) instead of holding a secret \
+                names its public keys with --jwks-uri or --jwks-file; it gets no secret.
+
+                Example: latchkey clients add --name "billing worker" --jwks-uri https://worker.example/jwks.json
                 """
         )
         @OptionGroup var options: ConfigOptions
@@ -27,7 +32,10 @@ struct Clients: AsyncParsableCommand {
         @Option(name: .customLong("grant"), help: "A grant type (repeatable): client_credentials, authorization_code, refresh_token. Default: client_credentials.")
         var grants: [String] = []
         @Option(help: "Space-separated scopes the client may request. Default: every supported scope.") var scope: String?
-        @Option(help: "client_secret_basic (default for confidential clients), client_secret_post or none.") var authMethod: String?
+        @Option(help: "client_secret_basic (default for confidential clients), client_secret_post, private_key_jwt (default with keys) or none.")
+        var authMethod: String?
+        @Option(help: "Where the client publishes its public keys (https), for private_key_jwt.") var jwksURI: String?
+        @Option(help: "A file holding the client's public JWK Set (JSON), for private_key_jwt.") var jwksFile: String?
         @Option(name: .customLong("redirect-uri"), help: "A redirect URI (repeatable); needed for authorization_code.")
         var redirectURIs: [String] = []
         @Option(help: "Choose the client id (letters, digits, . _ ~ -), e.g. to name it in a resource's client_id. Default: random.")
@@ -42,6 +50,14 @@ struct Clients: AsyncParsableCommand {
             if let scope { fields["scope"] = .string(scope) }
             if let authMethod { fields["token_endpoint_auth_method"] = .string(authMethod) }
             if !redirectURIs.isEmpty { fields["redirect_uris"] = .array(redirectURIs.map(JSONValue.string)) }
+            if let jwksURI { fields["jwks_uri"] = .string(jwksURI) }
+            if let jwksFile {
+                guard let data = FileManager.default.contents(atPath: jwksFile), data.count <= 64 * 1024,
+                      JSONNesting.isWithin(JSONNesting.defaultLimit, data),
+                      let jwks = try? JSONDecoder().decode(JSONValue.self, from: data)
+                else { throw CommandFailure("\(jwksFile) is not a readable JSON file of at most 64 KB") }
+                fields["jwks"] = jwks
+            }
             let added: AddedClient
             do {
                 added = try await options.withRuntime { try await $0.addClient(.object(fields), clientID: clientID) }

@@ -10,7 +10,8 @@ struct AuthorizationServerMetadataTests {
         #expect(metadata.responseTypesSupported == ["code"])
         #expect(metadata.responseModesSupported == ["query"])
         #expect(metadata.codeChallengeMethodsSupported == ["S256"])
-        #expect(metadata.tokenEndpointAuthMethodsSupported == ["none", "client_secret_basic", "client_secret_post"])
+        #expect(metadata.tokenEndpointAuthMethodsSupported == ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"])
+        #expect(metadata.tokenEndpointAuthSigningAlgValuesSupported == ["ES256", "RS256", "EdDSA"])
         #expect(metadata.grantTypesSupported == [
             "authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange",
         ])
@@ -42,12 +43,15 @@ struct AuthorizationServerMetadataTests {
         #expect(object["jwks_uri"] as? String == "https://auth.example.com/t1/jwks.json")
         #expect(object["response_types_supported"] as? [String] == ["code"])
         #expect(object["code_challenge_methods_supported"] as? [String] == ["S256"])
-        #expect(object["token_endpoint_auth_methods_supported"] as? [String] == ["none", "client_secret_basic", "client_secret_post"])
+        #expect(object["token_endpoint_auth_methods_supported"] as? [String] == ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"])
+        for endpoint in ["token_endpoint", "revocation_endpoint", "introspection_endpoint"] {
+            #expect(object[endpoint + "_auth_signing_alg_values_supported"] as? [String] == ["ES256", "RS256", "EdDSA"])
+        }
         #expect(object["authorization_response_iss_parameter_supported"] as? Bool == true)
         #expect(object["scopes_supported"] as? [String] == ["mcp:read"])
         #expect(object["revocation_endpoint"] as? String == "https://auth.example.com/t1/revoke")
         #expect(object["introspection_endpoint"] as? String == "https://auth.example.com/t1/introspect")
-        #expect(object["introspection_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
+        #expect(object["introspection_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post", "private_key_jwt"])
         #expect(object["service_documentation"] == nil)
         #expect(object.keys.allSatisfy { !$0.contains(where: \.isUppercase) })
         #expect(try JSONDecoder().decode(AuthorizationServerMetadata.self, from: data) == metadata)

@@ -44,6 +44,10 @@ struct ClientCredentialsTests {
         (nil, ["client_secret": "s"], "invalid_client"),
     ] as [(String?, [String: String], String)])
     func refuses(authorization: String?, form: [String: String], error: String) {
+        Self.expectRefusal(authorization: authorization, form: form, error: error)
+    }
+
+    static func expectRefusal(authorization: String?, form: [String: String], error: String) {
         do {
             _ = try ClientCredentials(authorization: authorization, form: FormParameters(form))
             Issue.record("accepted")
@@ -52,6 +56,44 @@ struct ClientCredentialsTests {
             if error == "invalid_client" { #expect(failure.httpStatus == 401) }
         } catch {
             Issue.record("unexpected \(error)")
+        }
+    }
+
+    static let jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    static let assertion = ClientAssertionFixture.compact(claims: ["iss": "worker", "sub": "worker", "jti": "1"])
+
+    @Test("reads a jwt-bearer client assertion; the client is its sub, a matching client_id may come along (RFC 7523 §2.2)")
+    func readsAssertion() throws {
+        for form in [["client_assertion_type": Self.jwtBearer, "client_assertion": Self.assertion],
+                     ["client_assertion_type": Self.jwtBearer, "client_assertion": Self.assertion, "client_id": "worker"]] {
+            let credentials = try ClientCredentials(authorization: nil, form: FormParameters(form))
+            #expect(credentials.clientID == "worker")
+            #expect(credentials.method == .privateKeyJWT)
+            guard case .jwtAssertion(_, let parsed) = credentials else { Issue.record("not an assertion"); continue }
+            #expect(parsed.compact == Self.assertion)
+        }
+    }
+
+    @Test("an assertion with a secret, with Basic or without its type is invalid_request; another type, a different client_id, no sub, an oversized or malformed assertion is invalid_client", arguments: [
+        (nil, ["client_assertion_type": jwtBearer, "client_assertion": assertion, "client_secret": "s"], "invalid_request"),
+        (basicHeader("worker", "s"), ["client_assertion_type": jwtBearer, "client_assertion": assertion], "invalid_request"),
+        (nil, ["client_assertion": assertion], "invalid_request"),
+        (nil, ["client_assertion_type": jwtBearer], "invalid_request"),
+        (nil, ["client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:saml2-bearer", "client_assertion": assertion], "invalid_client"),
+        (nil, ["client_assertion_type": jwtBearer, "client_assertion": assertion, "client_id": "other"], "invalid_client"),
+        (nil, ["client_assertion_type": jwtBearer, "client_assertion": ClientAssertionFixture.compact(claims: ["iss": "worker"])], "invalid_client"),
+        (nil, ["client_assertion_type": jwtBearer, "client_assertion": ClientAssertionFixture.compact(claims: ["sub": "w", "pad": String(repeating: "a", count: 8192)])], "invalid_client"),
+        (nil, ["client_assertion_type": jwtBearer, "client_assertion": "a.b"], "invalid_client"),
+        (nil, ["client_assertion_type": jwtBearer, "client_assertion": "e30.e30.%%%"], "invalid_client"),
+    ] as [(String?, [String: String], String)])
+    func refusesAssertion(authorization: String?, form: [String: String], error: String) {
+        Self.expectRefusal(authorization: authorization, form: form, error: error)
+    }
+
+    @Test("a repeated client_assertion is refused by the form parser before anything reads it")
+    func repeatedAssertion() {
+        #expect(throws: OAuthError.self) {
+            try FormParameters(parsing: "client_assertion=a&client_assertion=b")
         }
     }
 }

@@ -129,7 +129,7 @@ struct ClientRegistrationPolicyTests {
     @Test("unknown fields are ignored (RFC 7591 §2)")
     func ignoresUnknownFields() throws {
         let metadata = try validate(#"""
-        {"redirect_uris": ["https://app.example.com/cb"], "jwks_uri": 42, "x-custom": {"a": [1, null]},
+        {"redirect_uris": ["https://app.example.com/cb"], "request_uris": 42, "x-custom": {"a": [1, null]},
          "client_secret": "chosen-by-client", "client_id": "chosen-by-client"}
         """#)
         #expect(metadata.redirectURIs == ["https://app.example.com/cb"])

@@ -47,7 +47,7 @@ struct MigratorTests {
         }
     }
 
-    @Test("migrations are numbered 1…n")
+    @Test("migrations are numbered 1…n, each once")
     func numbered() throws {
         let versions = try Migrator.load(engine: .sqlite).map(\.version)
         #expect(versions == Array(1...versions.count))

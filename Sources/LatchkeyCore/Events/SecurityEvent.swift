@@ -5,6 +5,9 @@
 public enum SecurityEvent: Sendable, Equatable {
     /// An authorization code came back after it was exchanged; what it issued is revoked (RFC 6749 §4.1.2).
     case codeReplayed(clientID: String, userID: String)
+    /// A client assertion's `jti` came back while the first use is remembered: a captured assertion replayed
+    /// (RFC 7523 §3 item 7). Refused; the client's key may have leaked, or its assertions are read in transit.
+    case clientAssertionReplayed(clientID: String)
     /// A rotated refresh token came back outside the grace window; its family is revoked (RFC 9700 §4.14.2).
     case refreshTokenReused(clientID: String)
     /// A rotated refresh token came back once inside the grace window: a concurrent twin, forgiven once.
@@ -53,6 +56,7 @@ public enum SecurityEvent: Sendable, Equatable {
         switch self {
         case .codeReplayed: "oauth.code.replayed"
         case .refreshTokenReused: "oauth.refresh.reused"
+        case .clientAssertionReplayed: "oauth.client_assertion.replayed"
         case .refreshGraceDuplicate: "oauth.refresh.grace_duplicate"
         case .loginFailed: "login.failed"
         case .loginThrottled: "login.throttled"
@@ -72,7 +76,7 @@ public enum SecurityEvent: Sendable, Equatable {
 
     public var severity: Severity {
         switch self {
-        case .codeReplayed, .refreshTokenReused, .loginThrottled, .upstreamFlowMisused, .upstreamRevocationFailed: .warning
+        case .codeReplayed, .refreshTokenReused, .clientAssertionReplayed, .loginThrottled, .upstreamFlowMisused, .upstreamRevocationFailed: .warning
         case .refreshGraceDuplicate, .loginFailed, .clientRegistered, .clientUpdated, .clientDeleted, .signingKeyRotated,
              .userDisabled, .userEnabled, .upstreamConnected, .upstreamDisconnected, .upstreamConnectFailed: .notice
         }
@@ -90,7 +94,7 @@ public enum SecurityEvent: Sendable, Equatable {
         switch self {
         case .codeReplayed(let clientID, let userID), .refreshGraceDuplicate(let clientID, let userID):
             ["client_id": clientID, "user_id": userID]
-        case .refreshTokenReused(let clientID):
+        case .refreshTokenReused(let clientID), .clientAssertionReplayed(let clientID):
             ["client_id": clientID]
         case .loginFailed(let username, let address):
             ["username": username ?? "(unknown)", "address": address]

@@ -10,9 +10,15 @@ public enum TokenEndpointAuthMethod: String, Codable, Sendable, CaseIterable, Ha
     case none
     case clientSecretBasic = "client_secret_basic"
     case clientSecretPost = "client_secret_post"
+    /// A JWT signed with a key the client registered (`jwks` or `jwks_uri`; RFC 7523 §2.2, OIDC Core §9).
+    case privateKeyJWT = "private_key_jwt"
 
-    /// A client that holds a secret; `none` is a public client that relies on PKCE alone.
+    /// A client that can authenticate; `none` is a public client that relies on PKCE alone.
     public var isConfidential: Bool { self != .none }
+
+    /// Whether the method is a shared secret the server issues. A `private_key_jwt` client is confidential but
+    /// holds no secret of ours: none is ever issued to it.
+    public var usesSecret: Bool { self == .clientSecretBasic || self == .clientSecretPost }
 }
 
 /// OpenID Connect Dynamic Client Registration §2 `application_type`.
@@ -38,6 +44,10 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
     /// Space-delimited; `nil` means the client may ask for any scope the server supports.
     public var scope: String?
     public var contacts: [String]?
+    /// The public keys a `private_key_jwt` client signs with (RFC 7591 §2 `jwks`); never together with `jwksURI`.
+    public var jwks: ClientJWKSet?
+    /// Where those keys are published (RFC 7591 §2 `jwks_uri`), fetched through egress and cached.
+    public var jwksURI: String?
 
     public init(
         redirectURIs: [String],
@@ -53,7 +63,9 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
         softwareID: String? = nil,
         softwareVersion: String? = nil,
         scope: String? = nil,
-        contacts: [String]? = nil
+        contacts: [String]? = nil,
+        jwks: ClientJWKSet? = nil,
+        jwksURI: String? = nil
     ) {
         self.redirectURIs = redirectURIs
         self.tokenEndpointAuthMethod = tokenEndpointAuthMethod
@@ -69,6 +81,8 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
         self.softwareVersion = softwareVersion
         self.scope = scope
         self.contacts = contacts
+        self.jwks = jwks
+        self.jwksURI = jwksURI
     }
 
     enum CodingKeys: String, CodingKey {
@@ -86,5 +100,7 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
         case softwareVersion = "software_version"
         case scope
         case contacts
+        case jwks
+        case jwksURI = "jwks_uri"
     }
 }

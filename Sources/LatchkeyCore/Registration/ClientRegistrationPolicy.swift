@@ -15,11 +15,20 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
     /// so open dynamic registration must not hand it out: only the operator (`latchkey clients add`), registration
     /// protected by an initial access token, or an explicit `registration-allow-client-credentials` (DESIGN §8).
     public var allowsClientCredentials: Bool
+    /// Whether `jwks_uri` may be plain `http` on a loopback host: only under `egress-allow-loopback`, for development
+    /// and tests, since the keys are fetched through the same egress rules.
+    public var allowsLoopbackJWKSURI: Bool
+    /// The rules for an inline `jwks`.
+    public var jwks = ClientJWKSPolicy(mode: .registered)
 
-    public init(redirectURIs: RedirectURIPolicy = RedirectURIPolicy(), supportedScopes: [String], allowsClientCredentials: Bool = false) {
+    public init(
+        redirectURIs: RedirectURIPolicy = RedirectURIPolicy(), supportedScopes: [String], allowsClientCredentials: Bool = false,
+        allowsLoopbackJWKSURI: Bool = false
+    ) {
         self.redirectURIs = redirectURIs
         self.supportedScopes = supportedScopes
         self.allowsClientCredentials = allowsClientCredentials
+        self.allowsLoopbackJWKSURI = allowsLoopbackJWKSURI
     }
 
     /// A client id the operator chooses (`latchkey clients add --client-id`): 1 to 128 of `A-Z a-z 0-9 . _ ~ -`, and
@@ -73,16 +82,38 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
             throw OAuthError.invalidClientMetadata("grant_types: refresh_token requires authorization_code")
         }
 
+        // RFC 7591 §2: jwks and jwks_uri "MUST NOT both be present".
+        let jwks = try fields["jwks"].flatMap { $0 == .null ? nil : try self.jwks.validate($0) }
+        let jwksURI = try jwksURI(reader)
+        if jwks != nil, jwksURI != nil {
+            throw OAuthError.invalidClientMetadata("jwks and jwks_uri must not both be present; send one")
+        }
+        let hasKeys = jwks != nil || jwksURI != nil
+
         // Latchkey's default (RFC 7591 says client_secret_basic): MCP clients that omit the field, such as the
-        // Python SDK, expect a public client protected by PKCE. A client_credentials client needs a secret.
+        // Python SDK, expect a public client protected by PKCE. A client_credentials client needs a secret, or keys:
+        // a client that sends keys and no method means private_key_jwt.
         let authMethod: TokenEndpointAuthMethod
         if let raw = try reader.string("token_endpoint_auth_method", maxLength: maxShortStringLength) {
             guard let method = TokenEndpointAuthMethod(rawValue: raw) else {
                 throw OAuthError.invalidClientMetadata("token_endpoint_auth_method: unsupported value '\(RedirectURIPolicy.excerpt(raw))'")
             }
             authMethod = method
+        } else if hasKeys {
+            authMethod = .privateKeyJWT
         } else {
             authMethod = grantTypes.contains(.clientCredentials) ? .clientSecretBasic : .none
+        }
+        // Keys are for assertions only; Latchkey signs or encrypts nothing to a client. Refused rather than ignored:
+        // a client that registers keys expects them to be used, and silently dropping them would hand it a secret
+        // it did not ask for.
+        if authMethod == .privateKeyJWT, !hasKeys {
+            throw OAuthError.invalidClientMetadata("token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri")
+        }
+        if authMethod != .privateKeyJWT, hasKeys {
+            throw OAuthError.invalidClientMetadata(
+                "\(jwks != nil ? "jwks" : "jwks_uri") is only used with token_endpoint_auth_method private_key_jwt"
+            )
         }
         if grantTypes.contains(.clientCredentials), !authMethod.isConfidential {
             throw OAuthError.invalidClientMetadata(
@@ -146,8 +177,26 @@ public struct ClientRegistrationPolicy: Sendable, Equatable {
             softwareID: try plainString(reader, "software_id"),
             softwareVersion: try plainString(reader, "software_version"),
             scope: scope,
-            contacts: contacts
+            contacts: contacts,
+            jwks: jwks,
+            jwksURI: jwksURI
         )
+    }
+
+    /// `jwks_uri`: https (http on a loopback host only under `allowsLoopbackJWKSURI`), no user info, no fragment.
+    /// Where it resolves to is egress's decision at fetch time, on the resolved address.
+    private func jwksURI(_ reader: FieldReader) throws -> String? {
+        guard let value = try reader.string("jwks_uri", maxLength: maxURILength) else { return nil }
+        let lowered = value.lowercased()
+        guard URISyntax.hasOnlyURICharacters(value), !value.unicodeScalars.contains("#"),
+              !RedirectURIPolicy.authority(of: value).unicodeScalars.contains("@"),
+              let host = URISyntax.hostAndPort(of: value)?.host
+        else { throw OAuthError.invalidClientMetadata("jwks_uri must be an https URI without user info or fragment") }
+        if lowered.hasPrefix("https://") { return value }
+        guard lowered.hasPrefix("http://"), allowsLoopbackJWKSURI, RedirectURIPolicy.isLoopback(host) else {
+            throw OAuthError.invalidClientMetadata("jwks_uri must be an https URI")
+        }
+        return value
     }
 
     /// RFC 6749 §3.3 scope tokens, each one the server supports; returns them de-duplicated.

@@ -17,7 +17,7 @@ public struct ClientUpdatePolicy: Sendable, Equatable {
         case keep
         /// The client became confidential: issue a secret (returned once).
         case issue
-        /// The client became public: forget the secret.
+        /// The client no longer uses a secret (public, or `private_key_jwt`): forget it.
         case remove
     }
 
@@ -47,8 +47,9 @@ public struct ClientUpdatePolicy: Sendable, Equatable {
             }
         }
         let metadata = try registration.validate(body)
+        // Only the secret methods hold a secret: a private_key_jwt client has keys, and any old secret goes.
         let secret: SecretChange
-        if metadata.tokenEndpointAuthMethod.isConfidential {
+        if metadata.tokenEndpointAuthMethod.usesSecret {
             secret = client.secretHash == nil ? .issue : .keep
         } else {
             secret = .remove

@@ -8,10 +8,12 @@ public enum ClientCredentials: Sendable, Equatable {
     case basic(clientID: String, secret: String)
     /// `client_id` and `client_secret` in the body.
     case post(clientID: String, secret: String)
+    /// `client_assertion_type` jwt-bearer and `client_assertion` (RFC 7523 §2.2); the client is the assertion's `sub`.
+    case jwtAssertion(clientID: String, assertion: ClientAssertion)
 
     public var clientID: String {
         switch self {
-        case .none(let id), .basic(let id, _), .post(let id, _): id
+        case .none(let id), .basic(let id, _), .post(let id, _), .jwtAssertion(let id, _): id
         }
     }
 
@@ -20,6 +22,7 @@ public enum ClientCredentials: Sendable, Equatable {
         case .none: .none
         case .basic: .clientSecretBasic
         case .post: .clientSecretPost
+        case .jwtAssertion: .privateKeyJWT
         }
     }
 
@@ -28,7 +31,29 @@ public enum ClientCredentials: Sendable, Equatable {
     public init(authorization: String?, form: FormParameters) throws {
         let bodyID = form["client_id"]
         let bodySecret = form["client_secret"]
-        if let authorization {
+        let assertionType = form["client_assertion_type"]
+        let assertion = form["client_assertion"]
+        if assertionType != nil || assertion != nil {
+            guard authorization == nil, bodySecret == nil else {
+                throw OAuthError.invalidRequest("Use one client authentication method: a client assertion or a secret, not both")
+            }
+            guard let assertionType, let assertion else {
+                throw OAuthError.invalidRequest("client_assertion_type and client_assertion go together")
+            }
+            guard assertionType == ClientAssertion.type else {
+                throw Self.invalidClient("client_assertion_type must be \(ClientAssertion.type)")
+            }
+            // Size first, then a bounded parse; the signature is checked once the client's keys are known.
+            let parsed = try ClientAssertion(assertion)
+            guard let subject = parsed.claims.subject, !subject.isEmpty else {
+                throw Self.invalidClient("client_assertion has no sub naming the client")
+            }
+            // RFC 7521 §4.2: a client_id beside the assertion must name the same client.
+            if let bodyID, bodyID != subject {
+                throw Self.invalidClient("client_id does not match the client_assertion's sub")
+            }
+            self = .jwtAssertion(clientID: subject, assertion: parsed)
+        } else if let authorization {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "basic" else {
                 throw Self.invalidClient("The Authorization header must use the Basic scheme")

@@ -357,7 +357,8 @@ public struct LatchkeyConfiguration: Sendable {
         ClientRegistrationPolicy(
             redirectURIs: RedirectURIPolicy(allowedHosts: registration.allowedRedirectHosts),
             supportedScopes: scopes,
-            allowsClientCredentials: registration.allowClientCredentials || registration.initialAccessToken != nil
+            allowsClientCredentials: registration.allowClientCredentials || registration.initialAccessToken != nil,
+            allowsLoopbackJWKSURI: egress.allowsLoopback
         )
     }
 

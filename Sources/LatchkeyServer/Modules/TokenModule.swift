@@ -44,7 +44,14 @@ struct TokenModule: RouteModule {
                 introspection: IntrospectionPolicy(resources: configuration.resources, trustedClients: configuration.introspectionClients),
                 clock: clock
             ),
-            authenticator: ClientAuthenticator(store: runtime.clients, hasher: runtime.hasher, clock: clock),
+            authenticator: ClientAuthenticator(
+                store: runtime.clients, hasher: runtime.hasher, assertionPolicy: ClientAssertionPolicy(issuer: issuer),
+                assertions: ClientAssertionVerifier(
+                    keys: runtime.clientKeys, jtis: runtime.clientAssertionJTIs, hasher: runtime.hasher, events: runtime.events,
+                    logger: runtime.logger, clock: clock
+                ),
+                clock: clock
+            ),
             uses: runtime.clientUses
         )
     }

@@ -24,6 +24,7 @@ struct ClientRegistrationService: Sendable {
         _ body: JSONValue, chosenID: String? = nil, by source: SecurityEvent.ClientChangeSource = .registration
     ) async throws -> RegistrationResponse {
         let metadata = try policy.validate(body)
+        try await Self.checkKeys(metadata)
         let time = clock.now()
         if let chosenID {
             guard ClientRegistrationPolicy.isValidChosenClientID(chosenID) else {
@@ -34,7 +35,8 @@ struct ClientRegistrationService: Sendable {
             }
         }
         let clientID = chosenID ?? RandomToken.hex(bytes: 16)
-        let secret = metadata.tokenEndpointAuthMethod.isConfidential ? RandomToken.generate(bytes: 32) : nil
+        // A private_key_jwt client is confidential by its keys: it never gets a secret.
+        let secret = metadata.tokenEndpointAuthMethod.usesSecret ? RandomToken.generate(bytes: 32) : nil
         let registrationToken = RandomToken.generate(bytes: 32)
         let client = RegisteredClient(
             clientID: clientID,
@@ -77,6 +79,7 @@ struct ClientRegistrationService: Sendable {
         let update = try ClientUpdatePolicy(registration: policy).validate(body, of: client) { secret in
             client.secretHash.map { hasher.verify(secret, against: $0) } ?? false
         }
+        try await Self.checkKeys(update.metadata)
         var secret: String?
         switch update.secret {
         case .keep:
@@ -105,6 +108,18 @@ struct ClientRegistrationService: Sendable {
         }
     }
 
+    /// Inline keys must be valid public keys (a point on the curve, an RSA modulus of 2048 bits or more), so a client
+    /// learns now rather than at its first token request. Keys behind a `jwks_uri` are checked when fetched.
+    static func checkKeys(_ metadata: ClientMetadata) async throws {
+        for (index, key) in (metadata.jwks?.keys ?? []).enumerated() {
+            do {
+                try await ClientAssertionSignature.validate(key)
+            } catch {
+                throw OAuthError.invalidClientMetadata("jwks: key \(index) is not a valid \(key.algorithm ?? key.kty) public key")
+            }
+        }
+    }
+
     /// One answer for an unknown client and a wrong token, so the endpoint does not reveal which ids exist.
     static let unauthorized = OAuthError.invalidToken("The registration access token is missing, invalid or revoked")
 
@@ -121,7 +136,8 @@ struct ClientRegistrationService: Sendable {
             clientID: client.clientID,
             clientSecret: secret,
             clientIDIssuedAt: client.issuedAt,
-            clientSecretExpiresAt: client.isConfidential ? client.secretExpiresAt : nil,
+            // RFC 7591 §3.2.1: required with a secret, meaningless without one.
+            clientSecretExpiresAt: client.metadata.tokenEndpointAuthMethod.usesSecret ? client.secretExpiresAt : nil,
             registrationAccessToken: registrationToken,
             registrationClientURI: issuer.endpoint("/register/\(client.clientID)"),
             metadata: client.metadata

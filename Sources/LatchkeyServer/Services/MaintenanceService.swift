@@ -3,9 +3,9 @@ import Logging
 import ServiceLifecycle
 
 /// Removes rows that no longer matter, so tables do not grow without bound: revocations of access tokens that
-/// have expired anyway, ended sessions, codes, refresh families, abandoned connect flows, client metadata documents
-/// past their stale window, and DCR clients unused or idle past their TTL (`ClientPruner`). Harmless to run on every
-/// instance at once.
+/// have expired anyway, ended sessions, codes, refresh families, abandoned connect flows, the `jti`s of expired client
+/// assertions, client metadata documents past their stale window, and DCR clients unused or idle past their TTL
+/// (`ClientPruner`). Harmless to run on every instance at once.
 struct MaintenanceService: Service {
     let revokedTokens: any RevokedTokenStore
     let sessions: any SessionStore
@@ -14,6 +14,7 @@ struct MaintenanceService: Service {
     let upstreamFlows: any UpstreamFlowStore
     let metadataDocuments: any ClientMetadataDocumentStore
     let clientPruner: ClientPruner
+    let clientAssertionJTIs: any ClientAssertionJTIStore
     let sessionIdleLifetime: Int64
     /// How long a spent code is kept: as long as a family started from it can live, so a late replay still
     /// revokes it.
@@ -24,7 +25,7 @@ struct MaintenanceService: Service {
 
     func run() async throws {
         await PeriodicWork.run(every: interval, immediately: true, logger: logger,
-                               failure: "could not prune expired revocations, sessions, codes, refresh tokens, connect flows and clients; will retry") {
+                               failure: "could not prune expired revocations, sessions, codes, refresh tokens, connect flows, assertion jtis and clients; will retry") {
             let now = clock.now()
             try await revokedTokens.prune(now: now)
             try await sessions.prune(now: now, idleBefore: now - sessionIdleLifetime)
@@ -32,6 +33,7 @@ struct MaintenanceService: Service {
             // A revoked token is kept a day, so its reuse is reported as revoked rather than unknown.
             try await refreshTokens.prune(now: now, revokedBefore: now - 86400)
             _ = try await upstreamFlows.deleteExpired(now: now)
+            try await Self.pruneAssertionJTIs(clientAssertionJTIs, now: now)
             // Client metadata documents no longer usable even stale: a cache, refetched on the client's next use.
             // In batches, so a backlog never holds the writer long.
             while try await metadataDocuments.deleteUnusable(now: now, limit: 500) == 500 {}
@@ -41,6 +43,14 @@ struct MaintenanceService: Service {
                     "never_used": "\(pruned.neverUsed)", "idle": "\(pruned.idle)",
                 ])
             }
+        }
+    }
+
+    /// Deletes expired assertion jtis in batches, so no statement holds the table long however many piled up; a
+    /// backlog beyond `maxBatches` waits for the next run.
+    static func pruneAssertionJTIs(_ store: any ClientAssertionJTIStore, now: Int64, batch: Int = 1000, maxBatches: Int = 100) async throws {
+        for _ in 0..<maxBatches {
+            guard try await store.prune(now: now, limit: batch) == batch else { return }
         }
     }
 }
