@@ -162,8 +162,9 @@ public struct EgressClient: Sendable {
             throw EgressError.connectionFailed(host: target.host)
         }
         let status = Int(response.status.code)
-        // 304 Not Modified answers a conditional request; it goes nowhere else.
-        if (300..<400).contains(status), status != 304 { throw EgressError.redirected(status: status) }
+        // 304 Not Modified answers a conditional request (it goes nowhere else); to any other request it is a 3xx.
+        let conditional = request.headers.contains { ["if-none-match", "if-modified-since"].contains($0.0.lowercased()) }
+        if (300..<400).contains(status), !(status == 304 && conditional) { throw EgressError.redirected(status: status) }
         let body: ByteBuffer
         do {
             body = try await response.body.collect(upTo: configuration.maxResponseBytes)

@@ -84,8 +84,10 @@ public struct LatchkeyRuntime: Sendable {
         var policy = configuration.registrationPolicy
         // Not behind the initial access token: machine clients only where the operator allowed them for anyone.
         policy.allowsClientCredentials = configuration.registration.allowClientCredentials
+        // Not the operator's allowed private networks: those are for their identity providers, and anyone can name a
+        // client id URL — on an internal address it would be a probe of the internal network.
         let egress = EgressClient(configuration: .init(
-            policy: configuration.egress, connectTimeout: .seconds(3), readTimeout: .seconds(5), deadline: .seconds(8),
+            policy: EgressAddressPolicy(allowedNetworks: [], allowsLoopback: configuration.egress.allowsLoopback), connectTimeout: .seconds(3), readTimeout: .seconds(5), deadline: .seconds(8),
             maxResponseBytes: ClientIDMetadataDocument.maxDocumentBytes, additionalTrustRootsFile: configuration.egressCAFile
         ))
         return MetadataDocumentResolver(

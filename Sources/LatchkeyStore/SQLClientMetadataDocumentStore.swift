@@ -52,6 +52,16 @@ public struct SQLClientMetadataDocumentStore: ClientMetadataDocumentStore {
         }
     }
 
+    public func trim(keeping: Int, limit: Int) async throws -> Int {
+        try await database.withSession { db in
+            try await db.raw("""
+                DELETE FROM client_metadata_documents WHERE url IN (
+                    SELECT url FROM client_metadata_documents ORDER BY fetched_at DESC, url LIMIT \(bind: limit) OFFSET \(bind: keeping))
+                RETURNING url
+                """).all().count
+        }
+    }
+
     static func decode(_ row: any SQLRow) throws -> CachedMetadataDocument {
         CachedMetadataDocument(
             url: try row.decode(column: "url", as: String.self),

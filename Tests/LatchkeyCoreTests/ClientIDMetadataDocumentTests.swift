@@ -45,13 +45,22 @@ struct ClientIDMetadataDocumentTests {
             (["token_endpoint_auth_method": .string("client_secret_post")], "only none"),
             (["client_secret": .string("s")], "shared secret"),
             (["redirect_uris": .array([.string("http://evil.example/cb")])], "loopback"),
+            (["grant_types": .array([.string("client_credentials")]), "redirect_uris": .array([])], "client_credentials"),
         ] as [([String: JSONValue], String)] {
             #expect {
-                try ClientIDMetadataDocument.metadata(from: Self.document(fields), url: Self.url, policy: Self.policy)
+                var policy = Self.policy
+                policy.allowsClientCredentials = true
+                _ = try ClientIDMetadataDocument.metadata(from: Self.document(fields), url: Self.url, policy: policy)
             } throws: { error in
                 "\(error)".contains(reason)
             }
         }
+    }
+
+    @Test("a reason quoting the document has no control characters and is bounded")
+    func printableReasons() {
+        let error = ClientIDMetadataDocumentError.invalidDocument("uses x\nFAKE\u{202E}" + String(repeating: "a", count: 1000))
+        #expect(!error.description.contains("\n") && !error.description.contains("\u{202E}") && error.description.count < 400)
     }
 
     @Test("freshness follows Cache-Control within 5 minutes and 24 hours; s-maxage wins; no-store is the floor", arguments: [

@@ -213,4 +213,50 @@ struct MetadataDocumentTests {
             #expect(sprayed == 9)
         }
     }
+
+    @Test("spending a host's fetch budget never locks out a client already stored: its revalidation is not charged")
+    func budgetLockOut() async throws {
+        let clock = TestClock()
+        try await Self.withDocuments(clock: clock) { server, client, _ in
+            let url = server.url("/known.json")
+            server.serve("/known.json", .init(body: Self.document(url)))
+            #expect(try await client.execute(uri: Self.authorize(url), method: .get).status == .ok)
+            clock.advance(301)
+            // An attacker spends the host's budget on URLs that do not exist...
+            for index in 0..<12 { _ = try await client.execute(uri: Self.authorize(server.url("/spray-\(index).json")), method: .get) }
+            // ...and the stored client is still revalidated (a second fetch) and served.
+            #expect(try await client.execute(uri: Self.authorize(url), method: .get).status == .ok)
+            #expect(server.requests("/known.json").count == 2)
+        }
+    }
+
+    @Test("a host that starts serving an invalid document gets its client refused every time, not served stale")
+    func invalidAfterChange() async throws {
+        let clock = TestClock()
+        try await Self.withDocuments(clock: clock) { server, client, _ in
+            let url = server.url("/c.json")
+            server.serve("/c.json", .init(body: Self.document(url)))
+            #expect(try await client.execute(uri: Self.authorize(url), method: .get).status == .ok)
+            server.serve("/c.json", .init(body: #"{"client_id":"https://other.example/c.json","client_name":"x","redirect_uris":["http://127.0.0.1/callback"]}"#))
+            clock.advance(301)
+            for _ in 0..<2 {
+                let page = try await client.execute(uri: Self.authorize(url), method: .get)
+                #expect(page.status == .badRequest && page.text.contains("another client_id"))
+            }
+        }
+    }
+
+    @Test("validators longer than a line are not stored; reasons quoting the document are printable")
+    func hostileHeaders() async throws {
+        try await Self.withDocuments { server, client, runtime in
+            let url = server.url("/c.json")
+            server.serve("/c.json", .init(headers: [("Content-Type", "application/json"), ("ETag", String(repeating: "e", count: 4000))], body: Self.document(url)))
+            #expect(try await client.execute(uri: Self.authorize(url), method: .get).status == .ok)
+            #expect(try await runtime.metadataDocuments.document(url: url)?.etag == nil)
+            let bad = server.url("/bad.json")
+            server.serve("/bad.json", .init(body: #"{"client_id":"\#(bad)","client_name":"x","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"x\nFAKE LOG LINE"}"#))
+            let page = try await client.execute(uri: Self.authorize(bad), method: .get)
+            #expect(page.status == .badRequest && !page.text.contains("x\nFAKE"))
+        }
+    }
 }

@@ -21,6 +21,15 @@ struct ClientMetadataDocumentStoreTests {
             #expect(try await store.list(after: "https://a.example/c", limit: 10).map(\.url) == ["https://b.example/c"])
             #expect(try await store.deleteUnusable(now: 100, limit: 500) == 1)
             #expect(try await store.document(url: "https://a.example/c") == nil)
+            // Trim keeps the most recently fetched.
+            for index in 0..<5 {
+                var entry = Self.document("https://t.example/\(index)")
+                entry.fetchedAt = Int64(100 + index)
+                try await store.save(entry)
+            }
+            #expect(try await store.trim(keeping: 3, limit: 500) == 3)
+            #expect(try await store.list(after: nil, limit: 10).map(\.url) == ["https://t.example/2", "https://t.example/3", "https://t.example/4"])
+            try await store.save(Self.document("https://b.example/c"))
             #expect(try await store.delete(url: "https://b.example/c"))
             #expect(try await !store.delete(url: "https://b.example/c"))
         }

@@ -63,17 +63,26 @@ public enum ClientIDMetadataDocument {
                 throw .invalidDocument("uses token_endpoint_auth_method \(RedirectURIPolicy.excerpt(method)); only none\(allowsKeyBasedAuthentication ? " or private_key_jwt" : "") is accepted")
             }
         }
-        // Registration's own rules (redirect URIs, grant and response types, scope, lengths). Without a method
-        // named the default is none; client_credentials is refused unless the operator allows it, as for DCR.
+        // Registration's own rules (redirect URIs, grant and response types, scope, keys, lengths).
         var registrationFields = fields
         registrationFields["client_id"] = nil
+        let metadata: ClientMetadata
         do {
-            return try policy.validate(.object(registrationFields))
+            metadata = try policy.validate(.object(registrationFields))
         } catch let error as OAuthError {
             throw .invalidDocument("is not valid client metadata: \(error.description)")
         } catch {
             throw .invalidDocument("is not valid client metadata")
         }
+        // A machine client from a public document must prove itself with its keys: never client_credentials with none.
+        if metadata.grantTypes.contains(.clientCredentials), metadata.tokenEndpointAuthMethod != .privateKeyJWT {
+            throw .invalidDocument("asks for client_credentials without token_endpoint_auth_method private_key_jwt")
+        }
+        // Keys without a method named make the policy choose private_key_jwt: only where allowed.
+        guard metadata.tokenEndpointAuthMethod == .none || (allowsKeyBasedAuthentication && metadata.tokenEndpointAuthMethod == .privateKeyJWT) else {
+            throw .invalidDocument("uses token_endpoint_auth_method \(metadata.tokenEndpointAuthMethod.rawValue); only none is accepted")
+        }
+        return metadata
     }
 
     /// The registry's view of a validated document: a public client (or a key-authenticated one) with no secret
@@ -93,7 +102,7 @@ public enum ClientIDMetadataDocument {
 }
 
 /// Why a metadata document client id cannot be used. The description is safe to show on a page and log: it names
-/// the rule, never the document's content.
+/// the rule and quotes at most short, printable excerpts.
 public enum ClientIDMetadataDocumentError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The URL itself breaks a rule.
     case invalidURL(String)
@@ -106,10 +115,17 @@ public enum ClientIDMetadataDocumentError: Error, Sendable, Equatable, CustomStr
 
     public var description: String {
         switch self {
-        case .invalidURL(let reason): "The client_id URL \(reason)."
-        case .notAllowed(let reason): reason
-        case .fetchFailed(let reason): "The client's metadata document could not be fetched: \(reason)."
-        case .invalidDocument(let reason): "The client's metadata document \(reason)."
+        case .invalidURL(let reason): "The client_id URL \(Self.printable(reason))."
+        case .notAllowed(let reason): Self.printable(reason)
+        case .fetchFailed(let reason): "The client's metadata document could not be fetched: \(Self.printable(reason))."
+        case .invalidDocument(let reason): "The client's metadata document \(Self.printable(reason))."
         }
+    }
+
+    /// Reasons quote the document and the host's headers: no control or format characters (a forged log line), and
+    /// no more than a line's worth.
+    public static func printable(_ text: String) -> String {
+        let unprintable: Set<Unicode.GeneralCategory> = [.control, .lineSeparator, .paragraphSeparator, .format]
+        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !unprintable.contains($0.properties.generalCategory) }.prefix(300)))
     }
 }

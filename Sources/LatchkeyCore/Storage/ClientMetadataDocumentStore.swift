@@ -10,4 +10,6 @@ public protocol ClientMetadataDocumentStore: Sendable {
     func delete(url: String) async throws -> Bool
     /// Deletes at most `limit` documents no longer usable even stale (`staleUntil` before `now`); returns how many.
     func deleteUnusable(now: Int64, limit: Int) async throws -> Int
+    /// Deletes at most `limit` of the least recently fetched documents beyond the newest `keeping`; returns how many.
+    func trim(keeping: Int, limit: Int) async throws -> Int
 }

@@ -61,7 +61,9 @@ final class MetadataDocumentResolver: Sendable {
         let cached = try await store.document(url: url)
         if let cached, cached.freshUntil > now { return try client(from: cached) }
         if let failure = failures.withLock({ $0[url] }), failure.until > now {
-            if let cached, cached.staleUntil > now { return try client(from: cached) }
+            // Only the host's failure to answer earns the stale copy; a document it served and that broke a rule is
+            // the client now, and stays refused.
+            if case .fetchFailed = failure.error, let cached, cached.staleUntil > now { return try client(from: cached) }
             throw failure.error
         }
         let task = flights.withLock { flights in
@@ -85,24 +87,31 @@ final class MetadataDocumentResolver: Sendable {
             let client = try client(from: entry)
             try await store.save(entry)
             return client
+        } catch is FetchBudgetExhausted {
+            // Not the client's fault and not remembered against its URL: the next request may fetch.
+            if let cached, cached.staleUntil > now { return try client(from: cached) }
+            throw ClientIDMetadataDocumentError.fetchFailed("too many documents were fetched in the last minute; try again shortly")
         } catch let error as ClientIDMetadataDocumentError {
             if case .fetchFailed = error, let cached, cached.staleUntil > now {
                 logger.warning("a client metadata document could not be refreshed; using the cached copy", metadata: [
-                    "client_id": "\(url)", "reason": "\(error)", "stale_until": "\(cached.staleUntil)",
+                    "client_id": "\(ClientIDMetadataDocumentError.printable(url))", "reason": "\(error)", "stale_until": "\(cached.staleUntil)",
                 ])
                 remember(error, for: url, now: now)
                 return try client(from: cached)
             }
             remember(error, for: url, now: now)
-            logger.notice("refused a URL client id", metadata: ["client_id": "\(url)", "reason": "\(error)"])
+            logger.notice("refused a URL client id", metadata: ["client_id": "\(ClientIDMetadataDocumentError.printable(url))", "reason": "\(error)"])
             throw error
         }
     }
 
     /// One GET, conditional when `cached` has validators; the new cache entry, or why not.
     func fetch(url: String, host: String, cached: CachedMetadataDocument?, now: Int64) async throws -> CachedMetadataDocument {
-        guard perHost.check(host, now: now) == nil, overall.check("all", now: now) == nil else {
-            throw ClientIDMetadataDocumentError.fetchFailed("too many documents were fetched in the last minute; try again shortly")
+        // The budget is for documents never seen: revalidating a stored one, or fetching from a host the operator
+        // named, is never refused for it — else anyone could lock out a known client by spending its host's budget.
+        let operatorHost = settings.allowedHosts.contains(host) || settings.trustedHosts.contains(host)
+        if cached == nil, !operatorHost {
+            guard perHost.check(host, now: now) == nil, overall.check("all", now: now) == nil else { throw FetchBudgetExhausted() }
         }
         var headers = [("Accept", "application/json")]
         if let cached {
@@ -121,8 +130,8 @@ final class MetadataDocumentResolver: Sendable {
         )
         if response.status == 304, let cached {
             return freshness.entry(
-                url: url, body: cached.body, etag: response.header("ETag") ?? cached.etag,
-                lastModified: response.header("Last-Modified") ?? cached.lastModified, lifetime: lifetime, now: now
+                url: url, body: cached.body, etag: Self.validator(response.header("ETag")) ?? cached.etag,
+                lastModified: Self.validator(response.header("Last-Modified")) ?? cached.lastModified, lifetime: lifetime, now: now
             )
         }
         guard response.status == 200 else { throw ClientIDMetadataDocumentError.fetchFailed("the host answered \(response.status)") }
@@ -136,8 +145,16 @@ final class MetadataDocumentResolver: Sendable {
               (try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))) != nil
         else { throw ClientIDMetadataDocumentError.fetchFailed("the host's answer is not JSON") }
         return freshness.entry(
-            url: url, body: body, etag: response.header("ETag"), lastModified: response.header("Last-Modified"), lifetime: lifetime, now: now
+            url: url, body: body, etag: Self.validator(response.header("ETag")), lastModified: Self.validator(response.header("Last-Modified")),
+            lifetime: lifetime, now: now
         )
+    }
+
+    /// A validator worth storing and sending back: short and printable ASCII, else none (the document is then
+    /// fetched whole next time, which costs at most 5 KB).
+    static func validator(_ value: String?) -> String? {
+        guard let value, (1...256).contains(value.utf8.count), value.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
+        return value
     }
 
     /// The client a cached document describes, validated now (rules may have changed since it was fetched).
@@ -145,7 +162,7 @@ final class MetadataDocumentResolver: Sendable {
         guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(entry.body.utf8)) else {
             throw ClientIDMetadataDocumentError.invalidDocument("is not JSON")
         }
-        let metadata = try ClientIDMetadataDocument.metadata(from: document, url: entry.url, policy: policy)
+        let metadata = try ClientIDMetadataDocument.metadata(from: document, url: entry.url, policy: policy, allowsKeyBasedAuthentication: true)
         return ClientIDMetadataDocument.client(url: entry.url, metadata: metadata, fetchedAt: entry.fetchedAt)
     }
 
@@ -156,6 +173,8 @@ final class MetadataDocumentResolver: Sendable {
             failures[url] = (error, now + Self.failureMemory)
         }
     }
+
+    struct FetchBudgetExhausted: Error, Equatable {}
 
     /// Forgets a remembered failure, so the next request fetches again (after the operator fixed something).
     func forget(_ url: String) {

@@ -23,6 +23,9 @@ struct MaintenanceService: Service {
     let clock: UnixClock
     let logger: Logger
 
+    /// Stored client metadata documents kept at most (each at most 5 KB and two short validators).
+    static let maxMetadataDocuments = 10_000
+
     func run() async throws {
         await PeriodicWork.run(every: interval, immediately: true, logger: logger,
                                failure: "could not prune expired revocations, sessions, codes, refresh tokens, connect flows, assertion jtis and clients; will retry") {
@@ -37,6 +40,9 @@ struct MaintenanceService: Service {
             // Client metadata documents no longer usable even stale: a cache, refetched on the client's next use.
             // In batches, so a backlog never holds the writer long.
             while try await metadataDocuments.deleteUnusable(now: now, limit: 500) == 500 {}
+            // Anyone hosting valid documents can have them stored (120 fetches a minute per instance): beyond the
+            // cap the least recently fetched go, and are fetched again if they are ever used.
+            while try await metadataDocuments.trim(keeping: Self.maxMetadataDocuments, limit: 500) == 500 {}
             let pruned = try await clientPruner.prune()
             if pruned.total > 0 {
                 logger.notice("pruned dynamically registered clients", metadata: [
