@@ -54,4 +54,5 @@ def test_python_sdk_identifies_by_metadata_document(demo, documents):
     assert not [line for line in sent if "/register" in line], sent
     assert documents.requests.count("/oauth/python-sdk-client.json") == 1, documents.requests
     # The consent page named the document's host as the client's identity.
-    assert 'id="client-host">127.0.0.1<' in client.browser.pages[0], client.browser.pages[0][:1000]
+    host = documents.base.removeprefix("https://")
+    assert f'id="client-host">{host}<' in client.browser.pages[0], client.browser.pages[0][:1000]

@@ -1,3 +1,4 @@
+import Foundation
 public import LatchkeyCore
 
 /// One row of `latchkey clients list`, whatever holds the client.
@@ -35,9 +36,32 @@ struct RegistryListingSource: ClientListingSource {
     }
 }
 
+/// URL clients (Client ID Metadata Documents) whose documents the store holds: every one that was used or tried
+/// within the last two days or so (stale documents are pruned).
+struct MetadataDocumentListingSource: ClientListingSource {
+    let documents: any ClientMetadataDocumentStore
+    let registry: any ClientRegistryStore
+
+    func listings(after cursor: String?, limit: Int, now: Int64) async throws -> [ClientListing] {
+        let page = try await documents.list(after: cursor, limit: limit)
+        let grants = try await registry.activeFamilies(clientIDs: page.map(\.url), now: now)
+        return page.map { document in
+            let name: String? = if case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(document.body.utf8)),
+                case .string(let value)? = fields["client_name"] { value } else { nil }
+            return ClientListing(
+                clientID: document.url, kind: .metadataDocument, name: name.map(ClientIDMetadataDocumentError.printable),
+                lastUsedAt: document.lastUsedAt, activeGrants: grants[document.url] ?? 0
+            )
+        }
+    }
+}
+
 extension LatchkeyRuntime {
     var clientListingSources: [any ClientListingSource] {
-        [RegistryListingSource(clients: clients, registry: clientRegistry)]
+        [
+            RegistryListingSource(clients: clients, registry: clientRegistry),
+            MetadataDocumentListingSource(documents: metadataDocuments, registry: clientRegistry),
+        ]
     }
 
     /// Clients of every source, by id after `cursor`, at most `limit` (`latchkey clients list`).

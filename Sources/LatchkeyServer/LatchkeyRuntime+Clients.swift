@@ -40,6 +40,11 @@ extension LatchkeyRuntime {
 
     /// Deletes a client (`latchkey clients delete`); `false` when there was none.
     public func deleteClient(id: String) async throws -> Bool {
+        // A URL client comes back by fetching its document again; what must end is what users granted it.
+        if ClientIDMetadataDocument.isURL(id) {
+            try await consents.revokeAll(clientID: id)
+            try await refreshTokens.revokeAll(clientID: id, now: clock.now())
+        }
         guard try await clients.delete(id: id) else { return false }
         events.record(.clientDeleted(clientID: id, by: .operatorCommand))
         return true

@@ -79,7 +79,8 @@ public struct LatchkeyRuntime: Sendable {
     /// Resolves URL client ids: documents fetched through egress with a small size cap and short timeouts (a
     /// browser is waiting at /authorize), shared through `store`.
     static func metadataDocumentResolver(
-        _ configuration: LatchkeyConfiguration, store: any ClientMetadataDocumentStore, logger: Logger, clock: UnixClock
+        _ configuration: LatchkeyConfiguration, store: any ClientMetadataDocumentStore, consents: any ConsentStore, logger: Logger,
+        clock: UnixClock
     ) -> MetadataDocumentResolver {
         var policy = configuration.registrationPolicy
         // Not behind the initial access token: machine clients only where the operator allowed them for anyone.
@@ -91,7 +92,7 @@ public struct LatchkeyRuntime: Sendable {
             maxResponseBytes: ClientIDMetadataDocument.maxDocumentBytes, additionalTrustRootsFile: configuration.egressCAFile
         ))
         return MetadataDocumentResolver(
-            store: store, egress: egress, policy: policy, settings: configuration.metadataDocuments,
+            store: store, consents: consents, egress: egress, policy: policy, settings: configuration.metadataDocuments,
             allowsLoopbackHTTP: configuration.egress.allowsLoopback, clock: clock, logger: logger
         )
     }
@@ -112,6 +113,7 @@ public struct LatchkeyRuntime: Sendable {
             try await signingKeys.bootstrap(now: clock.now())
             let revokedTokens = SQLRevokedTokenStore(database: database)
             let metadataDocuments = SQLClientMetadataDocumentStore(database: database)
+            let consents = SQLConsentStore(database: database)
             let revocations = RevocationList(store: revokedTokens)
             try await revocations.sync(now: clock.now())
             let registry = SQLClientStore(database: database)
@@ -120,7 +122,7 @@ public struct LatchkeyRuntime: Sendable {
                 database: database,
                 clients: ClientCache(
                     base: MetadataDocumentClients(base: registry, resolver: metadataDocumentResolver(
-                        configuration, store: metadataDocuments, logger: logger, clock: clock
+                        configuration, store: metadataDocuments, consents: consents, logger: logger, clock: clock
                     )),
                     ttl: .seconds(configuration.clientCacheTTL)
                 ),
@@ -133,7 +135,7 @@ public struct LatchkeyRuntime: Sendable {
                 codes: SQLAuthorizationCodeStore(database: database),
                 refreshTokens: SQLRefreshTokenStore(database: database),
                 sessions: SQLSessionStore(database: database),
-                consents: SQLConsentStore(database: database),
+                consents: consents,
                 clientAssertionJTIs: SQLClientAssertionJTIStore(database: database),
                 clientKeys: ClientKeyCache(
                     fetch: ClientKeyCache.fetching(through: EgressClient(configuration: .init(

@@ -70,7 +70,8 @@ public struct SQLClientMetadataDocumentStore: ClientMetadataDocumentStore {
             lastModified: try row.decode(column: "last_modified", as: String?.self),
             fetchedAt: try row.decode(column: "fetched_at", as: Int64.self),
             freshUntil: try row.decode(column: "fresh_until", as: Int64.self),
-            staleUntil: try row.decode(column: "stale_until", as: Int64.self)
+            staleUntil: try row.decode(column: "stale_until", as: Int64.self),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self)
         )
     }
 }

@@ -4,7 +4,17 @@ import SQLKit
 /// `ClientRegistryStore` over the same table: last use, pruning and counts.
 extension SQLClientStore: ClientRegistryStore {
     public func recordUse(clientID: String, now: Int64, granularity: Int64) async throws -> Bool {
-        try await database.withSession { db in
+        // A URL client id is no row of the registry: its use is kept beside its metadata document.
+        if ClientIDMetadataDocument.isURL(clientID) {
+            return try await database.withSession { db in
+                try await !db.raw("""
+                    UPDATE client_metadata_documents SET last_used_at = \(bind: now)
+                    WHERE url = \(bind: clientID) AND (last_used_at IS NULL OR last_used_at < \(bind: now - granularity))
+                    RETURNING url
+                    """).all().isEmpty
+            }
+        }
+        return try await database.withSession { db in
             try await !db.raw("""
                 UPDATE clients SET last_used_at = \(bind: now)
                 WHERE client_id = \(bind: clientID) AND (last_used_at IS NULL OR last_used_at < \(bind: now - granularity))

@@ -92,6 +92,10 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         try await revokeFamilies(matching: "user_id = \(bind: userID) AND client_id = \(bind: clientID)", now: now)
     }
 
+    public func revokeAll(clientID: String, now: Int64) async throws {
+        try await revokeFamilies(matching: "client_id = \(bind: clientID)", now: now)
+    }
+
     /// Revokes every family with a token matching `condition`, whole.
     ///
     /// On PostgreSQL the families are locked first (in one order, so two bulk revocations cannot deadlock), as a

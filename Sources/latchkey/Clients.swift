@@ -129,14 +129,24 @@ struct Clients: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a client; it can no longer obtain tokens.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a client; it can no longer obtain tokens.",
+            discussion: """
+                A URL client id (a client metadata document) has no registration to delete: its users' approvals and \
+                refresh tokens end and its cached document is dropped, so each user must approve it again. To refuse \
+                such clients for good, list the hosts you accept in cimd-allowed-hosts.
+                """
+        )
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The client id.") var clientID: String
+        @Argument(help: "The client id (or a URL client id).") var clientID: String
 
         func run() async throws {
-            guard try await options.withRuntime({ try await $0.deleteClient(id: clientID) }) else {
-                throw CommandFailure("no client with id \(clientID)")
+            let deleted = try await options.withRuntime { try await $0.deleteClient(id: clientID) }
+            if ClientIDMetadataDocument.isURL(clientID) {
+                print("ended every approval and refresh token of \(clientID)\(deleted ? " and dropped its cached document" : "")")
+                return
             }
+            guard deleted else { throw CommandFailure("no client with id \(clientID)") }
             print("deleted \(clientID)")
         }
     }

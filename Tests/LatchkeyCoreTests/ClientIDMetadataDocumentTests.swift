@@ -78,4 +78,17 @@ struct ClientIDMetadataDocumentTests {
         let entry = freshness.entry(url: Self.url, body: "{}", etag: nil, lastModified: nil, lifetime: 600, now: 100)
         #expect(entry.freshUntil == 700 && entry.staleUntil == 700 + 86_400)
     }
+
+    @Test("identity: the document's host (with an explicit port) is shown; verified only for a trusted host on the default port")
+    func identity() throws {
+        let metadata = try ClientIDMetadataDocument.metadata(from: Self.document([:]), url: Self.url, policy: Self.policy)
+        let trusted = ClientIdentity(ClientIDMetadataDocument.client(url: Self.url, metadata: metadata, fetchedAt: 0), trustedHosts: ["claude.ai"])
+        #expect(trusted.documentHost == "claude.ai" && trusted.verified && trusted.loopbackOnly && trusted.name == "Claude Code")
+        let otherPort = "https://claude.ai:8443/oauth/claude-code-client-metadata"
+        var moved = metadata
+        moved.redirectURIs = ["https://app.example/cb", "http://127.0.0.1/callback"]
+        let onPort = ClientIdentity(ClientIDMetadataDocument.client(url: otherPort, metadata: moved, fetchedAt: 0), trustedHosts: ["claude.ai"])
+        #expect(onPort.documentHost == "claude.ai:8443" && !onPort.verified && !onPort.loopbackOnly)
+        #expect(!ClientIdentity(ClientIDMetadataDocument.client(url: Self.url, metadata: metadata, fetchedAt: 0), trustedHosts: []).verified)
+    }
 }

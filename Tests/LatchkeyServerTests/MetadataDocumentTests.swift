@@ -48,7 +48,9 @@ struct MetadataDocumentTests {
             let browser = TestBrowser(client)
             let consent = try await BrowserFlowTests.loginToConsent(browser, AuthorizationResponse.percentEncode(url))
             #expect(consent.status == .ok)
-            #expect(consent.text.contains(#"id="client-name">Docs Client<"#) && consent.text.contains(#"id="client-host">127.0.0.1<"#))
+            let host = try #require(server.baseURL).dropFirst("http://".count)
+            #expect(consent.text.contains(#"id="client-name">Docs Client<"#) && consent.text.contains(#"id="client-host">\#(host)<"#))
+            #expect(consent.text.contains(#"id="client-url">Identified by \#(url)<"#))
             // Port-less loopback in the document, an ephemeral port in the request (Claude Code does this).
             #expect(consent.text.contains(#"id="redirect-host" class="host">127.0.0.1:33418<"#))
             #expect(consent.text.contains("loopback-warning") && consent.text.contains("unverified name"))
@@ -69,6 +71,12 @@ struct MetadataDocumentTests {
             #expect(server.requests("/oauth/client.json").count == 1)
             #expect(try await runtime.clients.list(after: nil, limit: 100).allSatisfy { !$0.clientID.hasPrefix("http") })
             #expect(try await runtime.metadataDocuments.document(url: url)?.body == Self.document(url))
+            // latchkey clients list shows it beside the registry's clients, and records its use beside its document.
+            let listing = try await runtime.clientListings(after: nil, limit: 100).first { $0.clientID == url }
+            #expect(listing?.kind == .metadataDocument && listing?.name == "Docs Client" && listing?.activeGrants == 1)
+            // The token requests above recorded it (to the hour): once more within the hour writes nothing.
+            #expect(try await runtime.metadataDocuments.document(url: url)?.lastUsedAt != nil)
+            #expect(try await !runtime.clientRegistry.recordUse(clientID: url, now: runtime.clock.now(), granularity: 3600))
         }
     }
 
@@ -177,7 +185,7 @@ struct MetadataDocumentTests {
         }
     }
 
-    @Test("cimd=false turns URL ids off; cimd-allowed-hosts refuses other hosts; cimd-trusted-hosts marks a client verified")
+    @Test("cimd=false turns URL ids off; cimd-allowed-hosts refuses other hosts; cimd-trusted-hosts never covers another port")
     func operatorSettings() async throws {
         try await Self.withDocuments(["cimd": "false"]) { server, client, _ in
             let url = server.url("/c.json")
@@ -196,8 +204,9 @@ struct MetadataDocumentTests {
         try await Self.withDocuments(["cimd-trusted-hosts": "127.0.0.1"]) { server, client, _ in
             let url = server.url("/c.json")
             server.serve("/c.json", .init(body: Self.document(url)))
+            // The host is trusted, but this document is served on another port than https's: not the same site.
             let consent = try await BrowserFlowTests.loginToConsent(TestBrowser(client), AuthorizationResponse.percentEncode(url))
-            #expect(consent.text.contains(">verified<") && !consent.text.contains("unverified name"))
+            #expect(!consent.text.contains(">verified<") && consent.text.contains("unverified name"))
         }
     }
 
@@ -257,6 +266,30 @@ struct MetadataDocumentTests {
             server.serve("/bad.json", .init(body: #"{"client_id":"\#(bad)","client_name":"x","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"x\nFAKE LOG LINE"}"#))
             let page = try await client.execute(uri: Self.authorize(bad), method: .get)
             #expect(page.status == .badRequest && !page.text.contains("x\nFAKE"))
+        }
+    }
+
+    @Test("a document that changes its redirect URIs ends the approvals given to it; a new name alone does not")
+    func changedDocumentEndsConsent() async throws {
+        let clock = TestClock()
+        try await Self.withDocuments(clock: clock) { server, client, _ in
+            let url = server.url("/c.json")
+            server.serve("/c.json", .init(body: Self.document(url)))
+            let browser = TestBrowser(client)
+            let consent = try await BrowserFlowTests.loginToConsent(browser, AuthorizationResponse.percentEncode(url))
+            #expect(try await browser.decide(consent, "approve").status == .seeOther)
+            #expect(try await browser.get(Self.authorize(url)).redirectParameters["code"] != nil)
+
+            server.serve("/c.json", .init(body: Self.document(url, name: "Renamed")))
+            clock.advance(301)
+            #expect(try await browser.get(Self.authorize(url)).redirectParameters["code"] != nil)
+
+            server.serve("/c.json", .init(body: Self.document(url, name: "Renamed").replacingOccurrences(
+                of: #"["http://127.0.0.1/callback"]"#, with: #"["http://127.0.0.1/callback","http://127.0.0.1/other"]"#
+            )))
+            clock.advance(301)
+            let again = try await browser.get(Self.authorize(url))
+            #expect(again.status == .ok && again.text.contains("Allow access?"))
         }
     }
 }

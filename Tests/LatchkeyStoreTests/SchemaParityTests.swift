@@ -39,7 +39,7 @@ struct SchemaParityTests {
         ],
         "upstream_flows": ["state_hash", "user_id", "session_hash", "provider_id", "code_verifier", "created_at", "expires_at"],
         "server_secrets": ["name", "sealed_value", "created_at"],
-        "client_metadata_documents": ["url", "body", "etag", "last_modified", "fetched_at", "fresh_until", "stale_until"],
+        "client_metadata_documents": ["url", "body", "etag", "last_modified", "fetched_at", "fresh_until", "stale_until", "last_used_at"],
         "client_assertion_jtis": ["client_id", "jti_hash", "expires_at"],
     ]
 

@@ -4,7 +4,7 @@
 public struct ClientIdentity: Sendable, Equatable {
     /// The name to show: the client's `client_name`, else its id.
     public var name: String
-    /// The host of a metadata document client's URL; `nil` for registered clients.
+    /// The host (and an explicit port) of a metadata document client's URL; `nil` for registered clients.
     public var documentHost: String?
     /// The operator trusts `documentHost`: the name may be shown as verified.
     public var verified: Bool
@@ -14,8 +14,10 @@ public struct ClientIdentity: Sendable, Equatable {
 
     public init(_ client: RegisteredClient, trustedHosts: [String]) {
         self.name = client.metadata.clientName ?? client.clientID
-        self.documentHost = ClientIDMetadataDocument.isURL(client.clientID) ? ClientIDMetadataDocument.host(of: client.clientID) : nil
-        self.verified = documentHost.map(trustedHosts.contains) ?? false
+        let authority = ClientIDMetadataDocument.isURL(client.clientID) ? URISyntax.hostAndPort(of: client.clientID) : nil
+        // A port is part of who serves the document: `claude.ai:8443` is not `claude.ai`, and is never verified.
+        self.documentHost = authority.map { authority in authority.port.map { "\(authority.host):\($0)" } ?? authority.host }
+        self.verified = authority.map { $0.port == nil && trustedHosts.contains($0.host) } ?? false
         self.loopbackOnly = !client.metadata.redirectURIs.isEmpty && client.metadata.redirectURIs.allSatisfy { uri in
             URISyntax.hostAndPort(of: uri).map { uri.hasPrefix("http://") && RedirectURIPolicy.isLoopback($0.host) } ?? false
         }

@@ -14,8 +14,13 @@ public struct CachedMetadataDocument: Sendable, Equatable {
     public var freshUntil: Int64
     /// Until when it is still used if its host fails to answer (RFC 5861 `stale-if-error`, bounded by Latchkey).
     public var staleUntil: Int64
+    /// The last token issued to the client, to the hour; the store keeps it when the document is saved again.
+    public var lastUsedAt: Int64?
 
-    public init(url: String, body: String, etag: String?, lastModified: String?, fetchedAt: Int64, freshUntil: Int64, staleUntil: Int64) {
+    public init(
+        url: String, body: String, etag: String?, lastModified: String?, fetchedAt: Int64, freshUntil: Int64, staleUntil: Int64,
+        lastUsedAt: Int64? = nil
+    ) {
         self.url = url
         self.body = body
         self.etag = etag
@@ -23,5 +28,6 @@ public struct CachedMetadataDocument: Sendable, Equatable {
         self.fetchedAt = fetchedAt
         self.freshUntil = freshUntil
         self.staleUntil = staleUntil
+        self.lastUsedAt = lastUsedAt
     }
 }

@@ -31,6 +31,8 @@ public protocol RefreshTokenStore: Sendable {
     func revokeAll(userID: String, now: Int64) async throws
     /// Revokes every family a client holds for a user (the user revoked the client's approval).
     func revokeAll(userID: String, clientID: String, now: Int64) async throws
+    /// Every family of `clientID`, for every user (the operator deleted the client).
+    func revokeAll(clientID: String, now: Int64) async throws
     /// Deletes families past their absolute end, and tokens revoked before `revokedBefore`.
     func prune(now: Int64, revokedBefore: Int64) async throws
 }

@@ -15,6 +15,8 @@ import Synchronization
 /// be neither a scanner nor a flood aimed at one site. Documents already cached keep working whatever the budget.
 final class MetadataDocumentResolver: Sendable {
     let store: any ClientMetadataDocumentStore
+    /// A document that moves where codes go or what a grant yields ends the approvals given to it.
+    let consents: any ConsentStore
     let egress: EgressClient
     let policy: ClientRegistrationPolicy
     let settings: LatchkeyConfiguration.MetadataDocumentSettings
@@ -34,11 +36,12 @@ final class MetadataDocumentResolver: Sendable {
     let overall = RateLimiter(limit: fetchesPerMinute)
 
     init(
-        store: any ClientMetadataDocumentStore, egress: EgressClient, policy: ClientRegistrationPolicy,
+        store: any ClientMetadataDocumentStore, consents: any ConsentStore, egress: EgressClient, policy: ClientRegistrationPolicy,
         settings: LatchkeyConfiguration.MetadataDocumentSettings, allowsLoopbackHTTP: Bool,
         freshness: MetadataDocumentFreshness = MetadataDocumentFreshness(), clock: UnixClock, logger: Logger
     ) {
         self.store = store
+        self.consents = consents
         self.egress = egress
         self.policy = policy
         self.settings = settings
@@ -85,6 +88,14 @@ final class MetadataDocumentResolver: Sendable {
         do {
             let entry = try await fetch(url: url, host: host, cached: cached, now: now)
             let client = try client(from: entry)
+            // As for a registered client's RFC 7592 update: what the user approved was shown for the old document.
+            if let cached, cached.body != entry.body, let previous = try? self.client(from: cached),
+               Consent.isEnded(by: previous.metadata, becoming: client.metadata) {
+                try await consents.revokeAll(clientID: url)
+                logger.notice("a client metadata document changed its redirect URIs or grants; its approvals ended", metadata: [
+                    "client_id": "\(ClientIDMetadataDocumentError.printable(url))",
+                ])
+            }
             try await store.save(entry)
             return client
         } catch is FetchBudgetExhausted {

@@ -120,7 +120,11 @@ struct AuthorizeController {
             "request": String(query),
             "requestBinding": sessions.consentBinding(authorization, session: current.session),
         ]
-        if let host = identity.documentHost { values["documentHost"] = host }
+        if let host = identity.documentHost {
+            values["documentHost"] = host
+            // The whole URL: the host vouches for its documents, the path says which one.
+            values["documentURL"] = client.clientID
+        }
         return pages.render("consent", values)
     }
 }

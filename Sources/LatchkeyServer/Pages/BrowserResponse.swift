@@ -5,8 +5,10 @@ import LatchkeyCore
 enum BrowserResponse {
     static let startAgain = "Go back to the application and start again. If this keeps happening, the application's developer needs to fix its registration."
 
+    /// The client's name as the login page shows it; a metadata document client's with the host that vouches for it.
     static func displayName(_ client: RegisteredClient) -> String {
-        client.metadata.clientName ?? client.clientID
+        let identity = ClientIdentity(client, trustedHosts: [])
+        return identity.documentHost.map { "\(identity.name) (from \($0))" } ?? identity.name
     }
 
     /// The host (with a non-default port) the browser will be sent to, or the scheme for app redirects.

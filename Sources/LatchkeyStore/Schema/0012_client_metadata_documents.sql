@@ -8,6 +8,8 @@ CREATE TABLE client_metadata_documents (
     last_modified TEXT,
     fetched_at BIGINT NOT NULL,
     fresh_until BIGINT NOT NULL,
-    stale_until BIGINT NOT NULL
+    stale_until BIGINT NOT NULL,
+    -- The last token issued to the client, to the hour (`latchkey clients list`); kept across refetches.
+    last_used_at BIGINT
 );
 CREATE INDEX client_metadata_documents_stale ON client_metadata_documents (stale_until);
