@@ -292,4 +292,22 @@ struct MetadataDocumentTests {
             #expect(again.status == .ok && again.text.contains("Allow access?"))
         }
     }
+
+    @Test("a machine client by document (SEP-1046): client_credentials with private_key_jwt, its keys in the document, no secret anywhere")
+    func documentMachineClient() async throws {
+        try await Self.withDocuments { server, client, runtime in
+            let url = server.url("/machine.json")
+            let key = ClientKeyFixture(.es256)
+            server.serve("/machine.json", .init(body: #"{"client_id":"\#(url)","client_name":"Worker","redirect_uris":[],"grant_types":["client_credentials"],"token_endpoint_auth_method":"private_key_jwt","jwks":\#(key.jwks),"scope":"mcp:tools"}"#))
+            let assertion = key.sign(ClientKeyFixture.claims(clientID: url, audience: "http://127.0.0.1:8080", now: runtime.clock.now()))
+            let token = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&resource=\(AuthorizationResponse.percentEncode(CodeGrantTests.resource))&" + PrivateKeyJWTTests.form(assertion, "").dropFirst())
+            #expect(token.status == .ok, "\(token.text)")
+            #expect(OAuthTest.claims(try #require(token.json["access_token"] as? String))["sub"] as? String == url)
+            // Another key, or the same assertion again, is refused.
+            let replayed = try await OAuthTest.post(client, "/token", "grant_type=client_credentials&" + PrivateKeyJWTTests.form(assertion, "").dropFirst())
+            #expect(replayed.status == .unauthorized)
+            let foreign = ClientKeyFixture(.es256).sign(ClientKeyFixture.claims(clientID: url, audience: "http://127.0.0.1:8080", now: runtime.clock.now()))
+            #expect(try await OAuthTest.post(client, "/token", "grant_type=client_credentials&" + PrivateKeyJWTTests.form(foreign, "").dropFirst()).status == .unauthorized)
+        }
+    }
 }
