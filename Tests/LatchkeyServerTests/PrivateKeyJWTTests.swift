@@ -303,33 +303,34 @@ struct PrivateKeyJWTTests {
         app.clock = clock.unix
         defer { app.removeFiles() }
         let first = ClientKeyFixture(.es256, kid: "2026-01")
-        let server = JWKSServer(document: first.jwks)
-        try await withJWKSServer(server) { server in
+        let server = DocumentServer()
+        server.serve("/jwks.json", .init(body: first.jwks))
+        try await server.run {
             try await app.test { client, runtime in
-                let id = try await Self.register(client, jwksURI: server.url)
+                let id = try await Self.register(client, jwksURI: server.url("/jwks.json"))
                 func assertion(_ key: ClientKeyFixture) -> String {
                     key.sign(ClientKeyFixture.claims(clientID: id, audience: Self.issuer, now: runtime.clock.now()))
                 }
                 #expect(try await Self.token(client, assertion(first)).status == .ok)
                 #expect(try await Self.token(client, assertion(first)).status == .ok)
-                #expect(server.fetches == 1)
+                #expect(server.requests("/jwks.json").count == 1)
                 // The client rotates: the new kid is fetched at once (the first fetch was long enough ago)…
                 let second = ClientKeyFixture(.rs256, kid: "2026-02")
-                server.publish(ClientKeyFixture.jwks([second]))
+                server.serve("/jwks.json", .init(body: ClientKeyFixture.jwks([second])))
                 clock.advance(31)
                 #expect(try await Self.token(client, assertion(second)).status == .ok)
-                #expect(server.fetches == 2)
+                #expect(server.requests("/jwks.json").count == 2)
                 // …the old key is gone from the document, and from the cache with it.
                 Self.expectInvalidClient(try await Self.token(client, assertion(first)))
                 // Unknown kids do not make Latchkey fetch on every request.
                 let stranger = ClientKeyFixture(.es256, kid: "2026-03")
                 Self.expectInvalidClient(try await Self.token(client, assertion(stranger)))
                 Self.expectInvalidClient(try await Self.token(client, assertion(stranger)))
-                #expect(server.fetches == 2)
+                #expect(server.requests("/jwks.json").count == 2)
                 // After ten minutes the set is fetched again.
                 clock.advance(600)
                 #expect(try await Self.token(client, assertion(second)).status == .ok)
-                #expect(server.fetches == 3)
+                #expect(server.requests("/jwks.json").count == 3)
             }
         }
     }
