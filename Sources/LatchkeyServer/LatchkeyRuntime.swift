@@ -137,10 +137,13 @@ public struct LatchkeyRuntime: Sendable {
                 sessions: SQLSessionStore(database: database),
                 consents: consents,
                 clientAssertionJTIs: SQLClientAssertionJTIStore(database: database),
+                // A jwks_uri is chosen by whoever registers (or publishes a metadata document): never the operator's
+                // allowed private networks, which are for their identity providers.
                 clientKeys: ClientKeyCache(
                     fetch: ClientKeyCache.fetching(through: EgressClient(configuration: .init(
-                        policy: configuration.egress, readTimeout: .seconds(5), deadline: .seconds(10),
-                        maxResponseBytes: ClientKeyCache.maxDocumentBytes
+                        policy: EgressAddressPolicy(allowedNetworks: [], allowsLoopback: configuration.egress.allowsLoopback),
+                        readTimeout: .seconds(5), deadline: .seconds(10), maxResponseBytes: ClientKeyCache.maxDocumentBytes,
+                        additionalTrustRootsFile: configuration.egressCAFile
                     ))),
                     clock: clock
                 ),
