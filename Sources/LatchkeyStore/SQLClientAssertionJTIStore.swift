@@ -7,6 +7,10 @@ import SQLKit
 public struct SQLClientAssertionJTIStore: ClientAssertionJTIStore {
     let database: LatchkeyDatabase
 
+    /// Records are kept this long past their end before pruning: instances' clocks differ, and a record pruned early
+    /// would let a replay insert afresh on an instance whose clock still thinks the assertion is live.
+    static let pruneMargin: Int64 = 300
+
     public init(database: LatchkeyDatabase) {
         self.database = database
     }
@@ -26,7 +30,7 @@ public struct SQLClientAssertionJTIStore: ClientAssertionJTIStore {
         try await database.withSession { db in
             try await db.raw("""
                 DELETE FROM client_assertion_jtis WHERE (client_id, jti_hash) IN (
-                    SELECT client_id, jti_hash FROM client_assertion_jtis WHERE expires_at <= \(bind: now) LIMIT \(bind: limit))
+                    SELECT client_id, jti_hash FROM client_assertion_jtis WHERE expires_at <= \(bind: now - Self.pruneMargin) LIMIT \(bind: limit))
                 RETURNING jti_hash
                 """).all().count
         }

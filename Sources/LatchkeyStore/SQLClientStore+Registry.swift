@@ -98,6 +98,14 @@ extension SQLClientStore: ClientRegistryStore {
         }
         guard let first = parts.first else { return nil }
         let either = parts.dropFirst().reduce(first) { $0 + " OR " + $1 }
-        return "kind = \(bind: ClientKind.dynamic.rawValue) AND (" + either + ")"
+        // Never a client someone can still use: a live refresh token or code means its last use may simply not be
+        // recorded yet (recording is asynchronous), and deleting it would cut off those users.
+        let now = cutoffs.now
+        let live: SQLQueryString = """
+             AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.client_id = clients.client_id AND r.revoked_at IS NULL
+                AND r.rotated_at IS NULL AND r.expires_at > \(bind: now))
+             AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.client_id = clients.client_id AND c.expires_at > \(bind: now))
+            """
+        return "kind = \(bind: ClientKind.dynamic.rawValue) AND (" + either + ")" + live
     }
 }

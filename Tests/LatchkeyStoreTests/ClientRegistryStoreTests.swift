@@ -19,14 +19,15 @@ struct ClientRegistryStoreTests {
         return client
     }
 
-    /// A code, a refresh family with a live access token, and an approval, all for `clientID`.
-    static func grant(to clientID: String, in database: LatchkeyDatabase) async throws {
-        var code = SQLAuthorizationCodeStoreTests.code("code-" + clientID, expiresAt: now + 60)
+    /// A code, a refresh family with a live access token, and an approval, all for `clientID`. `live: false` makes
+    /// the code and the refresh token expired (an idle client's), so only the approval and the access token remain.
+    static func grant(to clientID: String, in database: LatchkeyDatabase, live: Bool = true) async throws {
+        var code = SQLAuthorizationCodeStoreTests.code("code-" + clientID, expiresAt: live ? now + 60 : now - 60)
         code.clientID = clientID
         try await SQLAuthorizationCodeStore(database: database).create(code)
         var token = SQLRefreshTokenStoreTests.token("rt-" + clientID, family: "family-" + clientID)
         token.clientID = clientID
-        token.expiresAt = now + day
+        token.expiresAt = live ? now + day : now - day
         token.familyExpiresAt = now + 30 * day
         token.accessTokenID = "jti-" + clientID
         token.accessTokenExpiresAt = now + 3600
@@ -70,16 +71,20 @@ struct ClientRegistryStoreTests {
                 Self.client("active", issuedAt: now - 200 * day, lastUsedAt: now - 89 * day),
                 Self.client("machine", kind: .operatorAdded, issuedAt: now - 400 * day, lastUsedAt: nil),
                 Self.client("notes-mcp", issuedAt: now - 400 * day, lastUsedAt: now - 300 * day),
+                // Idle by its recorded use, but a refresh token still works: its use may not be recorded yet.
+                Self.client("unrecorded", issuedAt: now - 200 * day, lastUsedAt: now - 91 * day),
             ]
             for client in clients { try await store.create(client) }
-            for id in ["idle", "active"] { try await Self.grant(to: id, in: database) }
+            try await Self.grant(to: "idle", in: database, live: false)
+            for id in ["active", "unrecorded"] { try await Self.grant(to: id, in: database) }
 
             let cutoffs = Self.retention.cutoffs(now: now)
             let listed = try await store.prunable(cutoffs, protected: Self.retention.protectedClientIDs, after: nil, limit: 100)
             #expect(listed.map(\.clientID) == ["idle", "unused-old"])
-            // The SQL and the rule in Core agree on every client.
-            #expect(clients.filter { Self.retention.reason(for: $0, now: now) != nil }.map(\.clientID).sorted() == listed.map(\.clientID))
-            #expect(try await store.activeFamilies(clientIDs: ["idle", "active", "machine"], now: now) == ["idle": 1, "active": 1])
+            // The SQL and the rule in Core agree on every client without live grants (Core does not see grants).
+            #expect(clients.filter { Self.retention.reason(for: $0, now: now) != nil && $0.clientID != "unrecorded" }.map(\.clientID).sorted()
+                == listed.map(\.clientID))
+            #expect(try await store.activeFamilies(clientIDs: ["idle", "active", "machine"], now: now) == ["active": 1])
 
             // A use recorded after the listing saves a client.
             #expect(try await store.recordUse(clientID: "unused-old", now: now, granularity: 3600))
@@ -92,8 +97,8 @@ struct ClientRegistryStoreTests {
             #expect(try await SQLRevokedTokenStore(database: database).isRevoked(tokenID: "jti-idle"))
             #expect(try await !SQLRevokedTokenStore(database: database).isRevoked(tokenID: "jti-active"))
             let left = try await store.list(after: nil, limit: 100).map(\.clientID)
-            #expect(left == ["active", "machine", "notes-mcp", "unused-new", "unused-old"])
-            #expect(try await store.count(kind: .dynamic) == 4)
+            #expect(left == ["active", "machine", "notes-mcp", "unrecorded", "unused-new", "unused-old"])
+            #expect(try await store.count(kind: .dynamic) == 5)
             #expect(try await store.count(kind: .operatorAdded) == 1)
         }
     }

@@ -33,7 +33,12 @@ struct ClientAssertionVerifier: Sendable {
         }
         // Only after the signature: nobody but the client can spend its jtis.
         let jti = assertion.claims.tokenID ?? ""
-        guard try await jtis.recordUse(jtiHash: hasher.hash(jti), clientID: client.clientID, expiresAt: replayUntil, now: clock.now()) else {
+        // The claims were checked before the key lookup, which may have fetched for seconds: an assertion whose replay
+        // window has ended meanwhile is refused here, or its jti's record (ending at the same instant) could be taken
+        // over by the replay itself.
+        let now = clock.now()
+        guard replayUntil > now else { throw ClientAuthentication.failure.with(debug: "the assertion expired during verification") }
+        guard try await jtis.recordUse(jtiHash: hasher.hash(jti), clientID: client.clientID, expiresAt: replayUntil, now: now) else {
             events.record(.clientAssertionReplayed(clientID: client.clientID))
             throw Self.replayed
         }
