@@ -13,12 +13,22 @@ public protocol HostResolver: Sendable {
     func addresses(of host: String) async throws -> [IPAddress]
 }
 
-/// `getaddrinfo`, run on NIO's blocking thread pool so a slow DNS server never holds an event loop.
+/// `getaddrinfo`, run on a blocking thread pool of its own so a slow DNS server never holds an event loop — nor
+/// NIO's shared pool, where password hashing runs: anyone can make Latchkey resolve a name (a client id URL, a
+/// `jwks_uri`), and a name server that never answers would otherwise hold the threads logins need.
 public struct SystemResolver: HostResolver {
+    /// Four threads, started on first use and kept for the process, like `NIOThreadPool.singleton`. Lookups beyond
+    /// four wait their turn; they never take threads from anything else.
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
+
     public init() {}
 
     public func addresses(of host: String) async throws -> [IPAddress] {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await Self.pool.runIfActive {
             var hints = addrinfo()
             hints.ai_family = AF_UNSPEC
             #if canImport(Darwin)
