@@ -83,10 +83,10 @@ public enum SecurityEvent: Sendable, Equatable {
     }
 
     /// A client-chosen text as it may appear in a log line: no control characters (a forged second line), at most
-    /// 100 characters.
-    static func printable(_ text: String) -> String {
+    /// `limit` characters.
+    static func printable(_ text: String, limit: Int = 100) -> String {
         let unprintable: Set<Unicode.GeneralCategory> = [.control, .lineSeparator, .paragraphSeparator, .format]
-        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !unprintable.contains($0.properties.generalCategory) }.prefix(100)))
+        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !unprintable.contains($0.properties.generalCategory) }.prefix(limit)))
     }
 
     /// The event's values by field name, for structured logs.

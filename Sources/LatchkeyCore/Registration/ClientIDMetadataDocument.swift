@@ -125,7 +125,6 @@ public enum ClientIDMetadataDocumentError: Error, Sendable, Equatable, CustomStr
     /// Reasons quote the document and the host's headers: no control or format characters (a forged log line), and
     /// no more than a line's worth.
     public static func printable(_ text: String) -> String {
-        let unprintable: Set<Unicode.GeneralCategory> = [.control, .lineSeparator, .paragraphSeparator, .format]
-        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !unprintable.contains($0.properties.generalCategory) }.prefix(300)))
+        SecurityEvent.printable(text, limit: 300)
     }
 }
