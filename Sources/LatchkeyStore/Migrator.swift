@@ -46,6 +46,7 @@ public struct Migrator: Sendable {
         let migrations = self.migrations
         let latest = latestVersion
         let engine = database.engine
+        try await database.enableIncrementalVacuum()
         let applied = try await database.withTransaction { db -> [Int] in
             if engine == .postgres {
                 // Serializes instances that start at once; released at commit.

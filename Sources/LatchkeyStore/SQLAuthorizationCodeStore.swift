@@ -65,10 +65,8 @@ public struct SQLAuthorizationCodeStore: AuthorizationCodeStore {
             """).first() != nil
     }
 
-    public func prune(expiredBefore: Int64) async throws {
-        try await database.withSession { db in
-            try await db.raw("DELETE FROM authorization_codes WHERE expires_at < \(bind: expiredBefore)").run()
-        }
+    public func prune(expiredBefore: Int64, limit: Int) async throws -> Int {
+        try await database.deleteInBatches(from: "authorization_codes", key: "code_hash", where: "expires_at < \(bind: expiredBefore)", limit: limit)
     }
 
     static func decode(_ row: any SQLRow) throws -> AuthorizationCodeRecord {

@@ -119,12 +119,18 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
         }
     }
 
-    public func prune(now: Int64, revokedBefore: Int64) async throws {
-        try await database.withSession { db in
-            try await db.raw("""
-                DELETE FROM refresh_tokens WHERE family_expires_at <= \(bind: now) OR revoked_at < \(bind: revokedBefore)
-                """).run()
-        }
+    /// A rotated row is deleted only while its family is not revoked: a revoked one stays its day, so its reuse is
+    /// reported as revoked; a token past its own end stays as long, for the same reason. Deleting a rotated row leaves its successor's `parent_hash` pointing at nothing, which
+    /// nothing needs: siblings find each other by that value, not by the parent's row.
+    public func prune(now: Int64, revokedBefore: Int64, rotatedBefore: Int64, limit: Int) async throws -> Int {
+        try await database.deleteInBatches(
+            from: "refresh_tokens", key: "token_hash",
+            where: """
+                family_expires_at <= \(bind: now) OR expires_at < \(bind: revokedBefore) OR revoked_at < \(bind: revokedBefore)
+                OR (revoked_at IS NULL AND rotated_at < \(bind: rotatedBefore))
+                """,
+            limit: limit
+        )
     }
 
     /// A grace duplicate leaves two children of one token. When one of them is rotated, the others are marked

@@ -38,9 +38,7 @@ public struct SQLRevokedTokenStore: RevokedTokenStore {
         }
     }
 
-    public func prune(now: Int64) async throws {
-        try await database.withSession { db in
-            try await db.raw("DELETE FROM revoked_access_tokens WHERE expires_at <= \(bind: now)").run()
-        }
+    public func prune(now: Int64, limit: Int) async throws -> Int {
+        try await database.deleteInBatches(from: "revoked_access_tokens", key: "token_id", where: "expires_at <= \(bind: now)", limit: limit)
     }
 }

@@ -43,10 +43,10 @@ public struct SQLSessionStore: SessionStore {
         }
     }
 
-    public func prune(now: Int64, idleBefore: Int64) async throws {
-        try await database.withSession { db in
-            try await db.raw("DELETE FROM sessions WHERE expires_at <= \(bind: now) OR last_seen_at < \(bind: idleBefore)").run()
-        }
+    public func prune(now: Int64, idleBefore: Int64, limit: Int) async throws -> Int {
+        try await database.deleteInBatches(
+            from: "sessions", key: "id_hash", where: "expires_at <= \(bind: now) OR last_seen_at < \(bind: idleBefore)", limit: limit
+        )
     }
 
     static func decode(_ row: any SQLRow) throws -> BrowserSession {

@@ -56,6 +56,17 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
         }
     }
 
+    /// Runs `body` with a connection's raw handle, on its thread (SQLite calls the SQL interface does not offer: the
+    /// backup API).
+    func withHandle<R: Sendable>(_ body: @Sendable (SQLiteHandle) throws -> R) async throws -> R {
+        let slot = slots[0]
+        return try await withTaskExecutorPreference(slot.executor) {
+            await slot.lock.acquire()
+            defer { slot.lock.release() }
+            return try body(try open(slot))
+        }
+    }
+
     /// The slot's handle, opened and configured on first use.
     ///
     /// WAL lets readers proceed while one writer commits; `busy_timeout` makes a second writer (another process)
@@ -73,6 +84,8 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA cache_size = -16384",
                 "PRAGMA temp_store = MEMORY",
+                // After a checkpoint the WAL file is cut back to 64 MiB instead of keeping its largest size forever.
+                "PRAGMA journal_size_limit = 67108864",
             ] {
                 try handle.run(pragma, []) { _ in }
             }

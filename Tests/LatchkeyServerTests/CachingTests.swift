@@ -27,7 +27,7 @@ struct CachingTests {
             if failing { throw Down() }
             return rows.filter { $0.value.revokedAt >= since && $0.value.expiresAt > now }.mapValues(\.expiresAt)
         }
-        func prune(now: Int64) async throws {}
+        func prune(now: Int64, limit: Int) async throws -> Int { 0 }
     }
 
     @Test("the revocation list sees its own revocations at once and other instances' after a sync")

@@ -58,7 +58,7 @@ struct SQLAuthorizationCodeStoreTests {
             let store = SQLAuthorizationCodeStore(database: databases[0])
             try await store.create(Self.code("old", expiresAt: 100))
             try await store.create(Self.code("new", expiresAt: 300))
-            try await store.prune(expiredBefore: 200)
+            #expect(try await store.prune(expiredBefore: 200, limit: 10) == 1)
             #expect(try await store.redeem(codeHash: "old", clientID: "c1", now: 50) == .notFound)
             guard case .redeemed = try await store.redeem(codeHash: "new", clientID: "c1", now: 50) else {
                 Issue.record("the live code was pruned")
@@ -234,7 +234,7 @@ struct SQLRefreshTokenStoreTests {
             try await store.create(Self.token("revoked", family: "f-revoked"))
             _ = try await store.revokeFamily(tokenHash: "revoked", clientID: "c1", now: 100)
             try await store.create(Self.token("live", family: "f-live"))
-            try await store.prune(now: 200, revokedBefore: 101)
+            #expect(try await store.prune(now: 200, revokedBefore: 101, rotatedBefore: 0, limit: 10) == 2)
             #expect(try await store.rotate(tokenHash: "ended", clientID: "c1", now: 10, graceSeconds: 0, makeNext: Self.next("x")) == .notFound)
             #expect(try await store.rotate(tokenHash: "revoked", clientID: "c1", now: 10, graceSeconds: 0, makeNext: Self.next("y")) == .notFound)
             guard case .rotated = try await store.rotate(tokenHash: "live", clientID: "c1", now: 201, graceSeconds: 0, makeNext: Self.next("z")) else {

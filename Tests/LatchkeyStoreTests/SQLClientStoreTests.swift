@@ -94,7 +94,7 @@ struct SQLRevokedTokenStoreTests {
             #expect(try await store.revoked(since: 0, now: 50) == ["a": 100, "b": 200])
             #expect(try await store.revoked(since: 15, now: 50) == ["b": 200])
             #expect(try await store.revoked(since: 0, now: 150) == ["b": 200])
-            try await store.prune(now: 150)
+            #expect(try await store.prune(now: 150, limit: 10) == 1)
             #expect(try await !store.isRevoked(tokenID: "a"))
             #expect(try await store.isRevoked(tokenID: "b"))
         }

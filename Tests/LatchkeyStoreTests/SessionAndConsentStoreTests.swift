@@ -26,9 +26,9 @@ struct SessionAndConsentStoreTests {
             try await store.deleteAll(userID: "u1")
             #expect(try await store.session(idHash: "h2") == nil)
             #expect(try await store.session(idHash: "h3") != nil)
-            try await store.prune(now: 20, idleBefore: 5)
+            #expect(try await store.prune(now: 20, idleBefore: 5, limit: 10) == 0)
             #expect(try await store.session(idHash: "h3") != nil)
-            try await store.prune(now: 20, idleBefore: 11)
+            #expect(try await store.prune(now: 20, idleBefore: 11, limit: 10) == 1)
             #expect(try await store.session(idHash: "h3") == nil)
         }
     }

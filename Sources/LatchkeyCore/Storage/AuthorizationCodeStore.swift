@@ -10,7 +10,8 @@ public protocol AuthorizationCodeStore: Sendable {
     /// redemption does not hand out tokens the replay could no longer revoke.
     func recordIssued(codeHash: String, accessTokenID: String, expiresAt: Int64, family: RefreshTokenRecord?) async throws -> Bool
     /// Deletes codes that expired before `expiredBefore`.
-    func prune(expiredBefore: Int64) async throws
+    /// Deletes up to `limit` codes expired before `expiredBefore`; returns how many.
+    func prune(expiredBefore: Int64, limit: Int) async throws -> Int
 }
 
 /// Refresh tokens and their families, keyed by the HMAC of the token. Revoking a family also revokes (by jti) the
@@ -33,8 +34,10 @@ public protocol RefreshTokenStore: Sendable {
     func revokeAll(userID: String, clientID: String, now: Int64) async throws
     /// Every family of `clientID`, for every user (the operator deleted the client).
     func revokeAll(clientID: String, now: Int64) async throws
-    /// Deletes families past their absolute end, and tokens revoked before `revokedBefore`.
-    func prune(now: Int64, revokedBefore: Int64) async throws
+    /// Deletes up to `limit` rows that no longer decide anything: families past their absolute end, tokens past their
+    /// own end, tokens revoked before `revokedBefore`, and tokens rotated before `rotatedBefore` (the reuse window:
+    /// such a token presented later is unknown, `invalid_grant`, and no longer revokes its family). Returns how many.
+    func prune(now: Int64, revokedBefore: Int64, rotatedBefore: Int64, limit: Int) async throws -> Int
 }
 
 /// What revoking a refresh token's family found.

@@ -5,5 +5,6 @@ public protocol RevokedTokenStore: Sendable {
     /// Unexpired revocations recorded at or after `since` (by any instance), as jti → exp.
     func revoked(since: Int64, now: Int64) async throws -> [String: Int64]
     /// Forgets revocations of tokens that have expired by `now`.
-    func prune(now: Int64) async throws
+    /// Deletes up to `limit` revocations of tokens expired by `now`; returns how many.
+    func prune(now: Int64, limit: Int) async throws -> Int
 }

@@ -8,7 +8,8 @@ public protocol SessionStore: Sendable {
     /// Ends every session of a user (disabled, or password changed).
     func deleteAll(userID: String) async throws
     /// Removes sessions past `idleBefore` or their absolute end.
-    func prune(now: Int64, idleBefore: Int64) async throws
+    /// Deletes up to `limit` sessions ended by `now` or idle since before `idleBefore`; returns how many.
+    func prune(now: Int64, idleBefore: Int64, limit: Int) async throws -> Int
 }
 
 /// Remembered approvals, one per (user, client, audience).
