@@ -79,6 +79,13 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// The IPv4 address in the last four bytes.
     var lastIPv4: IPAddress { IPAddress(uncheckedBytes: Array(bytes[12..<16])) }
 
+    /// An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, how a dual-stack socket sees an IPv4 peer) as the IPv4
+    /// address it is; any other address unchanged.
+    public var unmappedIPv4: IPAddress {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return self }
+        return lastIPv4
+    }
+
     init(uncheckedBytes: [UInt8]) {
         self.bytes = uncheckedBytes
     }

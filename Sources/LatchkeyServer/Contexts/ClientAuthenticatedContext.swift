@@ -7,6 +7,8 @@ public import NIOCore
 public struct ClientAuthenticatedContext: ChildRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The client's address (see `LatchkeyRequestContext.clientIP`).
+    public let clientIP: String
     /// Set by the middleware; a handler reads it through `authenticated()`.
     var authentication: Authentication?
 
@@ -19,6 +21,7 @@ public struct ClientAuthenticatedContext: ChildRequestContext, RemoteAddressRequ
     public init(context: LatchkeyRequestContext) throws {
         self.coreContext = context.coreContext
         self.remoteAddress = context.remoteAddress
+        self.clientIP = context.clientIP
     }
 
     /// The authenticated client and the form. Throws (a server error) only if the route was added outside the

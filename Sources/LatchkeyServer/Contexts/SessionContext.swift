@@ -8,6 +8,8 @@ public import NIOCore
 public struct SessionContext: ChildRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The client's address (see `LatchkeyRequestContext.clientIP`).
+    public let clientIP: String
     /// The active session and its user; set by the middleware.
     var signedIn: SignedIn?
     /// The body of a POST, read once by the middleware; `nil` for safe methods.
@@ -18,6 +20,7 @@ public struct SessionContext: ChildRequestContext, RemoteAddressRequestContext {
     public init(context: LatchkeyRequestContext) throws {
         self.coreContext = context.coreContext
         self.remoteAddress = context.remoteAddress
+        self.clientIP = context.clientIP
     }
 
     /// The form of a POST. Throws (a server error) only if the route was added outside the middleware's group.
@@ -25,9 +28,6 @@ public struct SessionContext: ChildRequestContext, RemoteAddressRequestContext {
         guard let form else { throw OAuthError.serverError(debug: "a page POST ran without SessionMiddleware") }
         return form
     }
-
-    /// The peer address as a throttling key.
-    var clientIP: String { remoteAddress?.ipAddress ?? "unknown" }
 }
 
 /// The CSRF token a form carried: one only our pages in this browser know.
