@@ -22,11 +22,17 @@ public final class LatchkeyDatabase: Sendable {
     /// SQLite only: read-only work goes to other connections, so it never waits behind the one writer.
     let readers: (any ConnectionProvider)?
     let logger: Logger
+    /// Log an outage when it starts and ends (`DatabaseUnavailable`): the writer and, on SQLite, the readers apart,
+    /// since a SQLite write lock held by another process stops one and not the other.
+    let health: DatabaseHealth
+    let readerHealth: DatabaseHealth
 
     /// Opens (and for SQLite creates) the database. Nothing is migrated here; see `Migrator`.
     public init(location: DatabaseLocation, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.location = location
         self.logger = logger
+        self.health = DatabaseHealth(logger: logger, connections: "writer")
+        self.readerHealth = DatabaseHealth(logger: logger, connections: "readers")
         switch location {
         case .sqlite(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -59,13 +65,14 @@ public final class LatchkeyDatabase: Sendable {
 
     /// Runs `body` on one connection.
     public func withSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await connections.withConnection(body)
+        try await observed(connections, health, body)
     }
 
     /// Runs `body`, which only reads, on one connection. On SQLite that is a reader connection (WAL lets it run
     /// beside the writer and see everything committed); never use it for a read that decides a write.
     public func withReadSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await (readers ?? connections).withConnection(body)
+        if let readers { return try await observed(readers, readerHealth, body) }
+        return try await observed(connections, health, body)
     }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
@@ -74,7 +81,7 @@ public final class LatchkeyDatabase: Sendable {
     /// queue behind each other instead of failing at lock upgrade.
     public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await connections.withConnection { database in
+        return try await observed(connections, health) { database in
             try await database.raw(SQLQueryString(begin)).run()
             do {
                 let result = try await body(database)
@@ -84,6 +91,26 @@ public final class LatchkeyDatabase: Sendable {
                 try? await database.raw("ROLLBACK").run()
                 throw error
             }
+        }
+    }
+
+    /// Runs `body` on one of `provider`'s connections, turning an error that means "no database" into
+    /// `DatabaseUnavailable` and telling `health` how it went.
+    func observed<R: Sendable>(
+        _ provider: any ConnectionProvider, _ health: DatabaseHealth, _ body: @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        do {
+            let result = try await provider.withConnection(body)
+            health.succeeded()
+            return result
+        } catch {
+            guard let unavailable = DatabaseUnavailable(classifying: error) else {
+                // The statement failed, but the database answered.
+                health.succeeded()
+                throw error
+            }
+            health.failed(unavailable)
+            throw unavailable
         }
     }
 

@@ -10,7 +10,13 @@ where Source.Connection: Sendable {
     let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
 
     func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let connection = try await pool.requestConnection().get()
+        let connection: Source.Connection
+        do {
+            connection = try await pool.requestConnection().get()
+        } catch {
+            // However the pool failed (refused, timed out, closed), no connection means no database.
+            throw DatabaseUnavailable(classifying: error) ?? DatabaseUnavailable(reason: "no connection from the pool: \(error)")
+        }
         defer { pool.releaseConnection(connection) }
         return try await body(makeSQL(connection))
     }

@@ -24,7 +24,7 @@ final class SQLiteHandle: @unchecked Sendable {
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            throw DatabaseError("could not open the SQLite database at \(path): \(message)")
+            throw DatabaseUnavailable(reason: "could not open the SQLite database at \(path): \(message)")
         }
         self.db = handle
     }
