@@ -120,6 +120,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // SIGTERM and SIGINT as the graceful-shutdown signals (`runUntilStopped`).
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Templates")],
             swiftSettings: swiftSettings

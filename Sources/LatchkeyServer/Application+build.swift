@@ -1,5 +1,6 @@
 public import Hummingbird
 import HummingbirdCore
+public import NIOCore
 import LatchkeyCore
 import LatchkeyCrypto
 import Logging
@@ -8,7 +9,10 @@ import ServiceLifecycle
 /// Builds the Latchkey HTTP application over an opened runtime.
 ///
 /// Configuration keys are listed in `LatchkeyConfiguration.keys` and explained in docs/configuration.md.
-public func buildApplication(runtime: LatchkeyRuntime) async throws -> some ApplicationProtocol {
+/// `onServerRunning` gets the listening channel (its address, when the port was 0).
+public func buildApplication(
+    runtime: LatchkeyRuntime, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
     let configuration = runtime.configuration
     let router = try await buildRouter(runtime: runtime)
     let connections = ConnectionGuard(ServerLimits(configuration.connections, descriptors: DescriptorLimit.current()))
@@ -19,6 +23,7 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
             availableConnectionsDelegate: connections.availableConnections
         ),
+        onServerRunning: onServerRunning,
         logger: runtime.logger
     )
     app.addServices(KeyRefreshService(
@@ -29,14 +34,7 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
     ))
     app.addServices(runtime.clientUses)
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
-    app.addServices(MaintenanceService(
-        revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,
-        upstreamFlows: runtime.upstreamFlows, metadataDocuments: runtime.metadataDocuments,
-        clientPruner: runtime.clientPruner, clientAssertionJTIs: runtime.clientAssertionJTIs,
-        sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
-        codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
-        interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger
-    ))
+    app.addServices(runtime.maintenance)
     return app
 }
 
@@ -53,6 +51,7 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         HealthModule(runtime: runtime),
     ]
     let router = Router(context: LatchkeyRequestContext.self)
+    router.add(middleware: RequestOriginMiddleware(proxies: runtime.configuration.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSPolicyMiddleware { path in modules.contains { $0.isCrossOrigin(path) } })
     router.add(middleware: ErrorMiddleware())

@@ -128,12 +128,7 @@ struct Demo: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(Self.instructions(
                 issuer: issuer, mcpURL: demo.resource, upstreamURL: upstreamURL, password: password
             ).utf8))
-            let group = ServiceGroup(configuration: .init(
-                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            ))
-            try await group.run()
+            try await runUntilStopped(services, shutdownTimeout: configuration.shutdownTimeout, logger: logger)
         } catch {
             try? await runtime.shutdown()
             throw error

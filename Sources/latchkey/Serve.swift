@@ -68,7 +68,7 @@ struct Serve: AsyncParsableCommand {
         }
         let app = try await buildApplication(runtime: runtime)
         do {
-            try await app.runService()
+            try await runUntilStopped([app], shutdownTimeout: configuration.shutdownTimeout, logger: logger)
         } catch {
             try? await runtime.shutdown()
             throw error

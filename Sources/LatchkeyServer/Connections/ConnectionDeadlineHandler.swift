@@ -24,7 +24,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        // In front of HTTP decoding, where the server's stop arrives first (see `QuiesceDelayHandler`).
+        try? context.pipeline.syncOperations.addHandler(QuiesceDelayHandler(connection: self), position: .first)
         if context.channel.isActive { start(context) }
+    }
+
+    /// The server is stopping: from now on every response says `Connection: close`, and the connection closes once it
+    /// is written, so a client learns to reconnect (elsewhere) instead of having its next request reset.
+    func drain() {
+        draining = true
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -64,7 +72,13 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head):
+        case .head(var head):
+            if draining, !Self.asksToClose(head.headerFields) {
+                head.headerFields[.connection] = "close"
+                pendingResponseClose = true
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
             pendingResponseClose = Self.asksToClose(head.headerFields)
             context.write(data, promise: promise)
         case .body:
@@ -86,6 +100,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     private var pendingResponseClose = false
+    private var draining = false
 
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }

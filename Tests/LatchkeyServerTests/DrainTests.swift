@@ -1,0 +1,60 @@
+import Foundation
+import LatchkeyServer
+import LatchkeyTestSupport
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Testing
+
+/// A stop (SIGTERM) over real sockets: the listener closes, a request in flight is answered with
+/// `Connection: close`, an idle keep-alive connection is closed cleanly, and the server's run ends.
+struct DrainTests {
+    @Test("a stop answers the request in flight with Connection: close, closes idle connections, and ends the run")
+    func drain() async throws {
+        let app = TestApp(["port": "0", "issuer": "http://127.0.0.1:8080"])
+        defer { app.removeFiles() }
+        var logger = Logger(label: "drain-test")
+        logger.logLevel = .warning
+        let runtime = try await LatchkeyRuntime.open(try app.configuration(), logger: logger)
+        let (ports, portSignal) = AsyncStream<Int>.makeStream()
+        let server = try await buildApplication(runtime: runtime) { channel in
+            portSignal.yield(channel.localAddress?.port ?? 0)
+        }
+        let group = ServiceGroup(services: [server], logger: logger)
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+
+        var port = 0
+        for await listening in ports {
+            port = listening
+            break
+        }
+        let idle = try RawConnection(port: port)
+        idle.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(idle.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        // A request whose body has not all arrived when the stop comes.
+        let inFlight = try RawConnection(port: port)
+        inFlight.send("POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 22\r\n\r\ngrant_type=")
+
+        await group.triggerGracefulShutdown()
+        // The listener goes first.
+        var refused = false
+        for _ in 0..<200 where !refused {
+            refused = (try? RawConnection(port: port)) == nil
+            if !refused { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(refused, "the listener must close on stop")
+
+        inFlight.send("nonsense_xx")
+        let answer = inFlight.readUntilClosed()
+        #expect(answer.text.hasPrefix("HTTP/1.1 4"), "the request in flight is answered: \(answer.text.prefix(60))")
+        #expect(answer.text.lowercased().contains("connection: close"))
+        #expect(answer.closed)
+        // The idle connection is closed (after the drain window), not reset, and without a stray response.
+        let rest = idle.readUntilClosed()
+        #expect(rest.closed && rest.text.isEmpty)
+
+        try await running.value
+        try await runtime.shutdown()
+    }
+}
