@@ -19,6 +19,7 @@ public struct LatchkeyConfiguration: Sendable {
         "registration-max-clients", "introspection-clients",
         "providers", "egress-allowed-networks", "egress-allow-loopback", "egress-ca-file",
         "cimd", "cimd-allowed-hosts", "cimd-trusted-hosts",
+        "refresh-token-reuse-window", "trusted-proxies", "trusted-proxies-header", "shutdown-timeout",
     ]
 
     public var issuer: Issuer
@@ -47,6 +48,13 @@ public struct LatchkeyConfiguration: Sendable {
     public var refreshTokenAbsoluteLifetime: Int
     /// Seconds after a rotation in which one duplicate refresh by the same client is forgiven.
     public var refreshTokenGrace: Int
+    /// Seconds a rotated refresh token is remembered, so that its reuse revokes the family. Older rotated tokens are
+    /// deleted: presented later they are simply unknown (`invalid_grant`), and their family lives on.
+    public var refreshTokenReuseWindow: Int
+    /// Peers whose `Forwarded` / `X-Forwarded-For` and `X-Request-Id` are believed (`trusted-proxies`); none by default.
+    public var trustedProxies: TrustedProxies
+    /// Seconds a stopping server waits for requests in flight before it closes what is left (`shutdown-timeout`).
+    public var shutdownTimeout: Int
     public var jwksMaxAge: Int
     public var keyRefreshInterval: Int
     public var logLevel: Logger.Level
@@ -205,6 +213,23 @@ public struct LatchkeyConfiguration: Sendable {
         self.refreshTokenIdleLifetime = try int("refresh-token-idle-lifetime", 30 * 86400, range: 300...365 * 86400)
         self.refreshTokenAbsoluteLifetime = try int("refresh-token-absolute-lifetime", 90 * 86400, range: 300...3 * 365 * 86400)
         self.refreshTokenGrace = try int("refresh-token-grace", 30, range: 0...300)
+        // At least the access tokens' lifetime: a family revocation revokes, by jti, the access tokens its rows name,
+        // so a rotated row must outlive the access token issued with it.
+        self.refreshTokenReuseWindow = try int(
+            "refresh-token-reuse-window", 7 * 86400, range: accessTokenLifetime...max(accessTokenLifetime, refreshTokenAbsoluteLifetime)
+        )
+        let proxies = try (list("trusted-proxies") ?? []).map { text in
+            guard let network = IPNetwork(text) else {
+                throw ConfigurationError("trusted-proxies (from \(origin("trusted-proxies"))): '\(text)' is not an address or CIDR block, like 10.0.0.5 or 10.0.0.0/24")
+            }
+            return network
+        }
+        let headerName = values["trusted-proxies-header"]?.lowercased() ?? TrustedProxies.Header.xForwardedFor.rawValue
+        guard let header = TrustedProxies.Header(rawValue: headerName) else {
+            throw ConfigurationError("trusted-proxies-header (from \(origin("trusted-proxies-header"))) must be x-forwarded-for or forwarded: the one your proxy sets")
+        }
+        self.trustedProxies = TrustedProxies(networks: proxies, header: header)
+        self.shutdownTimeout = try int("shutdown-timeout", 10, range: 1...600)
         self.jwksMaxAge = try int("jwks-max-age", 300, range: 0...86400)
         // At most 300 s: a retired key stays published 300 s past its last token, and an instance may keep
         // signing with it until its next refresh.
