@@ -8,11 +8,20 @@ where Source.Connection: Sendable {
     // documented as safe to share across threads; `makeSQL` is @Sendable.
     let pool: EventLoopGroupConnectionPool<Source>
     let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
+    let metrics: DatabaseMetrics
 
     func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let connection = try await pool.requestConnection().get()
+        let start = ContinuousClock.now
+        let connection: Source.Connection
+        do {
+            connection = try await pool.requestConnection().get()
+        } catch {
+            metrics.connectionFailed()
+            throw error
+        }
+        metrics.waited(since: start)
         defer { pool.releaseConnection(connection) }
-        return try await body(makeSQL(connection))
+        return try await metrics.counting { try await body(makeSQL(connection)) }
     }
 
     func shutdown() async throws {
