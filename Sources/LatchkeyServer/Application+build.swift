@@ -35,8 +35,12 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
         clientPruner: runtime.clientPruner, clientAssertionJTIs: runtime.clientAssertionJTIs,
         sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
         codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
-        interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger
+        interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger, metrics: runtime.metrics
     ))
+    // The metrics listener starts and stops with the server; without `metrics-listen` there is none.
+    if let address = configuration.metricsListen {
+        app.addServices(buildMetricsApplication(metrics: runtime.metrics, address: address, logger: runtime.logger))
+    }
     return app
 }
 
@@ -53,6 +57,8 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         HealthModule(runtime: runtime),
     ]
     let router = Router(context: LatchkeyRequestContext.self)
+    // Outermost, so every request is counted with the status it finally got.
+    router.add(middleware: RequestMetricsMiddleware(factory: runtime.metrics.factory))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSPolicyMiddleware { path in modules.contains { $0.isCrossOrigin(path) } })
     router.add(middleware: ErrorMiddleware())
