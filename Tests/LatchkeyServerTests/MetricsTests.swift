@@ -6,7 +6,9 @@ import LatchkeyCore
 @testable import LatchkeyServer
 import LatchkeyTestSupport
 import Logging
+import LatchkeyStore
 import NIOCore
+import SQLKit
 import Testing
 
 /// Prometheus metrics (`metrics-listen`): what is counted, with which labels, and where it is served. Each test's
@@ -131,6 +133,28 @@ struct MetricsTests {
             #expect(Self.sample(text, "latchkey_egress_refusals_total", ["purpose": "client_metadata", "reason": "private_network"]) == 1)
             #expect(!text.contains("10.9.8.7"))
         }
+    }
+
+    @Test("a failed statement counts as a database error; each borrowed connection records its wait, by pool")
+    func databaseMetrics() async throws {
+        let metrics = LatchkeyMetrics.prometheus()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-metrics-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try LatchkeyDatabase(
+            location: .sqlite(path: directory.appendingPathComponent("latchkey.sqlite").path), logger: Logger(label: "test"), metrics: metrics.factory
+        )
+        await #expect(throws: (any Error).self) {
+            try await database.withSession { try await $0.raw("SELECT * FROM no_such_table").run() }
+        }
+        try await database.withReadSession { try await $0.raw("SELECT 1").run() }
+        try await database.shutdown()
+
+        let text = metrics.exposition()
+        #expect(Self.sample(text, "latchkey_database_errors_total", ["engine": "sqlite", "pool": "writer", "kind": "operation"]) == 1)
+        #expect(Self.sample(text, "latchkey_database_errors_total", ["pool": "readers", "kind": "operation"]) == 0)
+        #expect(Self.sample(text, "latchkey_database_errors_total", ["pool": "writer", "kind": "connection"]) == 0)
+        #expect(Self.sample(text, "latchkey_database_pool_wait_seconds_count", ["engine": "sqlite", "pool": "writer"]) == 1)
+        #expect(Self.sample(text, "latchkey_database_pool_wait_seconds_count", ["engine": "sqlite", "pool": "readers"]) == 1)
     }
 
     @Test("the metrics listener serves GET /metrics in the text format, and nothing else")
