@@ -35,6 +35,7 @@ public final class UpstreamAccess: Sendable {
     let state: UpstreamAccessState
     let clock: UnixClock
     let logger: Logger
+    let metrics: UpstreamMetrics
     /// Seconds an access token must have left to be handed out as it is.
     public static let margin: Int64 = 60
     /// Long enough for one token request (the egress deadline is 20 s) and the write-back with its retries, with
@@ -46,7 +47,8 @@ public final class UpstreamAccess: Sendable {
     static let forcedRefreshInterval: Int64 = 10
 
     public init(
-        vault: Vault, upstream: UpstreamClient, refreshes: any UpstreamRefreshStore, state: UpstreamAccessState, clock: UnixClock, logger: Logger
+        vault: Vault, upstream: UpstreamClient, refreshes: any UpstreamRefreshStore, state: UpstreamAccessState, clock: UnixClock, logger: Logger,
+        metrics: UpstreamMetrics = .disabled
     ) {
         self.vault = vault
         self.upstream = upstream
@@ -54,6 +56,7 @@ public final class UpstreamAccess: Sendable {
         self.state = state
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The user's access token for `provider`. `forceRefresh`: the upstream refused the token handed out, so refresh
@@ -64,7 +67,13 @@ public final class UpstreamAccess: Sendable {
     ) async throws -> UpstreamAccessToken {
         let key = UpstreamAccessState.Key(userID: userID, providerID: provider.id, force: forceRefresh, refused: refusedTokenHash)
         let now = clock.now()
-        if !forceRefresh, let cached = state.cached(key, now: now) { return cached }
+        if !forceRefresh {
+            if let cached = state.cached(key, now: now) {
+                metrics.cacheHit()
+                return cached
+            }
+            metrics.cacheMiss()
+        }
         if let wait = state.backoff(key, now: now) { throw UpstreamAccessError.unavailable(retryAfter: wait) }
         let task = state.flight(key) { [self] in
             try await self.resolve(userID: userID, provider: provider, force: forceRefresh, refused: refusedTokenHash, key: key)
@@ -111,6 +120,7 @@ public final class UpstreamAccess: Sendable {
             do {
                 _ = try await upstream.endpoints(for: provider)
             } catch {
+                metrics.refresh(provider: provider.id, .failed)
                 throw UpstreamAccessError.unavailable(retryAfter: state.failed(key, now: clock.now()))
             }
             guard try await refreshes.acquireRefreshLease(stored, owner: state.owner, until: now + Self.leaseSeconds, now: now) else {
@@ -140,11 +150,16 @@ public final class UpstreamAccess: Sendable {
                     "provider": "\(provider.id)", "user_id": "\(userID)", "reason": "\(error.description)",
                 ])
                 try? await refreshes.releaseRefreshLease(stored, owner: state.owner, lastError: error.code)
+                metrics.refresh(provider: provider.id, .failed)
                 let wait = state.failed(key, now: clock.now())
                 throw UpstreamAccessError.unavailable(retryAfter: wait)
             }
-            if let token = try await writeBack(answer, over: credential, provider: provider, key: key) { return token }
+            if let token = try await writeBack(answer, over: credential, provider: provider, key: key) {
+                metrics.refresh(provider: provider.id, .refreshed)
+                return token
+            }
             // The row changed while refreshing (a re-deposit, a reconnect, or it is gone): look again.
+            metrics.refresh(provider: provider.id, .discarded)
             force = false
         }
         throw UpstreamAccessError.unavailable(retryAfter: 1)
@@ -181,6 +196,7 @@ public final class UpstreamAccess: Sendable {
                 // The upstream has rotated: losing the new refresh token would lose the connection. Keep it (sealed)
                 // until the next call for this connection stores it; hand nothing out meanwhile.
                 state.keepPendingWrite(stored, expectedVersion: credential.stored.version)
+                metrics.refresh(provider: provider.id, .writeFailed)
                 retryPendingWrite(userID: stored.userID, providerID: provider.id)
                 logger.error("could not store a refreshed upstream token; kept in memory until it can be", metadata: [
                     "provider": "\(provider.id)", "user_id": "\(stored.userID)", "error": "\(error)",
@@ -219,6 +235,7 @@ public final class UpstreamAccess: Sendable {
         var failed = stored
         failed.status = .needsReauth
         failed.lastError = code
+        metrics.refresh(provider: provider.id, .needsReauth)
         _ = try await refreshes.writeRefreshed(failed, expectedVersion: stored.version)
         logger.notice("the upstream refused a refresh; the user must connect again", metadata: [
             "provider": "\(provider.id)", "user_id": "\(stored.userID)", "reason": "\(code)",

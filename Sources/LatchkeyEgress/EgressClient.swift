@@ -65,10 +65,12 @@ public struct EgressClient: Sendable {
 
     public let configuration: Configuration
     let resolver: any HostResolver
+    let metrics: EgressMetrics
 
-    public init(configuration: Configuration, resolver: any HostResolver = SystemResolver()) {
+    public init(configuration: Configuration, resolver: any HostResolver = SystemResolver(), metrics: EgressMetrics = .disabled) {
         self.configuration = configuration
         self.resolver = resolver
+        self.metrics = metrics
     }
 
     /// Where a URL may be fetched from: its host and the checked address to connect to.
@@ -93,22 +95,37 @@ public struct EgressClient: Sendable {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let policy = configuration.policy
         if let literal = IPAddress(host) {
-            if let refusal = policy.check(literal) { throw EgressError.refused(host: host, reason: refusal.description) }
+            if let refusal = policy.check(literal) { throw refused(host, refusal) }
             return Target(host: host, address: literal)
         }
-        if let refusal = policy.check(host: host) { throw EgressError.refused(host: host, reason: refusal.description) }
+        if let refusal = policy.check(host: host) { throw refused(host, refusal) }
         let addresses = try await resolver.addresses(of: host)
         // Every answer must pass: a name that also resolves somewhere refused is refused as a whole.
         for address in addresses {
-            if let refusal = policy.check(address) { throw EgressError.refused(host: host, reason: refusal.description) }
+            if let refusal = policy.check(address) { throw refused(host, refusal) }
         }
         guard let first = addresses.first else { throw EgressError.unresolvable(host: host) }
         return Target(host: host, address: first)
     }
 
+    /// The error for a refused address, counted with its class (the error itself carries only the description).
+    func refused(_ host: String, _ refusal: EgressAddressPolicy.Refusal) -> EgressError {
+        metrics.refused(refusal)
+        return EgressError.refused(host: host, reason: refusal.description)
+    }
+
     /// Sends `request`; the whole call — resolution, connection, answer and body — ends within `deadline`
     /// (AsyncHTTPClient's own deadline stops at the response head, so a body trickled a byte at a time would not).
     public func send(_ request: Request) async throws -> Response {
+        do {
+            return try await sendWithinDeadline(request)
+        } catch let error as EgressError {
+            metrics.record(error)
+            throw error
+        }
+    }
+
+    func sendWithinDeadline(_ request: Request) async throws -> Response {
         let limit = configuration.deadline
         return try await withThrowingTaskGroup(of: Response?.self) { group in
             group.addTask { try await sendUnbounded(request) }

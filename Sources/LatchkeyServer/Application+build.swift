@@ -35,6 +35,10 @@ public func buildApplication(
     app.addServices(runtime.clientUses)
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
     app.addServices(runtime.maintenance)
+    // The metrics listener starts and stops with the server; without `metrics-listen` there is none.
+    if let address = configuration.metricsListen {
+        app.addServices(buildMetricsApplication(metrics: runtime.metrics, address: address, logger: runtime.logger))
+    }
     return app
 }
 
@@ -51,6 +55,8 @@ public func buildRouter(runtime: LatchkeyRuntime) async throws -> Router<Latchke
         HealthModule(runtime: runtime),
     ]
     let router = Router(context: LatchkeyRequestContext.self)
+    // Outermost, so every request is counted with the status it finally got; then the request's origin and id.
+    router.add(middleware: RequestMetricsMiddleware(factory: runtime.metrics.factory))
     router.add(middleware: RequestOriginMiddleware(proxies: runtime.configuration.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: CORSPolicyMiddleware { path in modules.contains { $0.isCrossOrigin(path) } })

@@ -8,7 +8,7 @@ extension LatchkeyRuntime {
             sessionIdleLifetime: Int64(configuration.sessionIdleLifetime),
             refreshTokenReuseWindow: Int64(configuration.refreshTokenReuseWindow),
             codeRetention: Int64(max(configuration.refreshTokenAbsoluteLifetime, configuration.accessTokenLifetime)),
-            interval: .seconds(3600), clock: clock, logger: logger
+            interval: .seconds(3600), clock: clock, logger: logger, metrics: metrics
         )
     }
 

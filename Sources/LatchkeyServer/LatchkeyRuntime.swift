@@ -50,6 +50,8 @@ public struct LatchkeyRuntime: Sendable {
     public let logger: Logger
     /// The one clock every service and controller reads.
     public let clock: UnixClock
+    /// This runtime's metrics: a Prometheus registry of its own when `metrics-listen` is set, else a no-op.
+    public let metrics: LatchkeyMetrics
 
     /// Browser sessions as every page and the credentials API read them.
     var browserSessions: BrowserSessions {
@@ -70,17 +72,23 @@ public struct LatchkeyRuntime: Sendable {
     func upstreamAccess() throws -> UpstreamAccess {
         let secrets = try ProviderSecrets.load(configuration.providers)
         let client = UpstreamClient(
-            egress: EgressClient(configuration: .init(policy: configuration.egress, additionalTrustRootsFile: configuration.egressCAFile)), secrets: secrets.secrets, discovery: upstreamDiscovery,
-            clock: clock
+            egress: EgressClient(
+                configuration: .init(policy: configuration.egress, additionalTrustRootsFile: configuration.egressCAFile),
+                metrics: EgressMetrics(factory: metrics.factory, purpose: "upstream")
+            ),
+            secrets: secrets.secrets, discovery: upstreamDiscovery, clock: clock
         )
-        return UpstreamAccess(vault: vault, upstream: client, refreshes: upstreamRefreshes, state: upstreamAccessState, clock: clock, logger: logger)
+        return UpstreamAccess(
+            vault: vault, upstream: client, refreshes: upstreamRefreshes, state: upstreamAccessState, clock: clock, logger: logger,
+            metrics: UpstreamMetrics(factory: metrics.factory)
+        )
     }
 
     /// Resolves URL client ids: documents fetched through egress with a small size cap and short timeouts (a
     /// browser is waiting at /authorize), shared through `store`.
     static func metadataDocumentResolver(
         _ configuration: LatchkeyConfiguration, store: any ClientMetadataDocumentStore, consents: any ConsentStore, logger: Logger,
-        clock: UnixClock
+        clock: UnixClock, metrics: LatchkeyMetrics
     ) -> MetadataDocumentResolver {
         var policy = configuration.registrationPolicy
         // Not behind the initial access token: machine clients only where the operator allowed them for anyone.
@@ -90,7 +98,7 @@ public struct LatchkeyRuntime: Sendable {
         let egress = EgressClient(configuration: .init(
             policy: EgressAddressPolicy(allowedNetworks: [], allowsLoopback: configuration.egress.allowsLoopback), connectTimeout: .seconds(3), readTimeout: .seconds(5), deadline: .seconds(8),
             maxResponseBytes: ClientIDMetadataDocument.maxDocumentBytes, additionalTrustRootsFile: configuration.egressCAFile
-        ))
+        ), metrics: EgressMetrics(factory: metrics.factory, purpose: "client_metadata"))
         return MetadataDocumentResolver(
             store: store, consents: consents, egress: egress, policy: policy, settings: configuration.metadataDocuments,
             allowsLoopbackHTTP: configuration.egress.allowsLoopback, clock: clock, logger: logger
@@ -98,12 +106,17 @@ public struct LatchkeyRuntime: Sendable {
     }
 
     /// Where security events go (`SecurityLog`).
-    public var events: SecurityLog { SecurityLog(logger: logger) }
+    public var events: SecurityLog { SecurityLog(logger: logger, metrics: metrics) }
 
     /// Opens the database, applies pending migrations, loads the master key and the signing keys
     /// (creating the first ones on a new database).
-    public static func open(_ configuration: LatchkeyConfiguration, logger: Logger, clock: UnixClock = .system) async throws -> LatchkeyRuntime {
-        let database = try LatchkeyDatabase(location: configuration.database, logger: logger)
+    ///
+    /// `metrics` defaults to a registry of its own when `metrics-listen` is set, and to no metrics otherwise.
+    public static func open(
+        _ configuration: LatchkeyConfiguration, logger: Logger, clock: UnixClock = .system, metrics: LatchkeyMetrics? = nil
+    ) async throws -> LatchkeyRuntime {
+        let metrics = metrics ?? (configuration.metricsListen == nil ? .disabled : .prometheus())
+        let database = try LatchkeyDatabase(location: configuration.database, logger: logger, metrics: metrics.factory)
         do {
             try await Migrator(database: database).migrate()
             let masterKeys = try MasterKeyLoader.load(configuration, logger: logger)
@@ -122,9 +135,9 @@ public struct LatchkeyRuntime: Sendable {
                 database: database,
                 clients: ClientCache(
                     base: MetadataDocumentClients(base: registry, resolver: metadataDocumentResolver(
-                        configuration, store: metadataDocuments, consents: consents, logger: logger, clock: clock
+                        configuration, store: metadataDocuments, consents: consents, logger: logger, clock: clock, metrics: metrics
                     )),
-                    ttl: .seconds(configuration.clientCacheTTL)
+                    ttl: .seconds(configuration.clientCacheTTL), metrics: metrics.cache("client")
                 ),
                 metadataDocuments: metadataDocuments,
                 clientRegistry: registry,
@@ -144,8 +157,8 @@ public struct LatchkeyRuntime: Sendable {
                         policy: EgressAddressPolicy(allowedNetworks: [], allowsLoopback: configuration.egress.allowsLoopback),
                         readTimeout: .seconds(5), deadline: .seconds(10), maxResponseBytes: ClientKeyCache.maxDocumentBytes,
                         additionalTrustRootsFile: configuration.egressCAFile
-                    ))),
-                    clock: clock
+                    ), metrics: EgressMetrics(factory: metrics.factory, purpose: "client_jwks"))),
+                    clock: clock, metrics: metrics.cache("client_jwks")
                 ),
                 upstreamCredentials: SQLUpstreamCredentialStore(database: database),
                 upstreamFlows: SQLUpstreamFlowStore(database: database),
@@ -156,7 +169,8 @@ public struct LatchkeyRuntime: Sendable {
                 signingKeys: signingKeys,
                 hasher: hasher,
                 logger: logger,
-                clock: clock
+                clock: clock,
+                metrics: metrics
             )
         } catch {
             try? await database.shutdown()

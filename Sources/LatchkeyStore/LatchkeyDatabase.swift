@@ -1,4 +1,5 @@
 import AsyncKit
+public import CoreMetrics
 import Foundation
 public import Logging
 public import NIOCore
@@ -28,7 +29,12 @@ public final class LatchkeyDatabase: Sendable {
     let readerHealth: DatabaseHealth
 
     /// Opens (and for SQLite creates) the database. Nothing is migrated here; see `Migrator`.
-    public init(location: DatabaseLocation, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    ///
+    /// `metrics` receives the connection wait and the failed operations (`DatabaseMetrics`); a no-op by default.
+    public init(
+        location: DatabaseLocation, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) throws {
         self.location = location
         self.logger = logger
         self.health = DatabaseHealth(logger: logger, connections: "writer")
@@ -38,8 +44,12 @@ public final class LatchkeyDatabase: Sendable {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             self.engine = .sqlite
-            self.connections = SQLiteConnections(path: path, connections: 1, logger: logger)
-            self.readers = SQLiteConnections(path: path, connections: 2, logger: logger)
+            self.connections = SQLiteConnections(
+                path: path, connections: 1, logger: logger, metrics: DatabaseMetrics(factory: metrics, engine: .sqlite, pool: "writer")
+            )
+            self.readers = SQLiteConnections(
+                path: path, connections: 2, logger: logger, metrics: DatabaseMetrics(factory: metrics, engine: .sqlite, pool: "readers")
+            )
         case .postgres(let url):
             let configuration: SQLPostgresConfiguration
             do {
@@ -58,7 +68,8 @@ public final class LatchkeyDatabase: Sendable {
                     logger: logger,
                     on: eventLoopGroup
                 ),
-                makeSQL: { $0.sql(queryLogLevel: .trace) }
+                makeSQL: { $0.sql(queryLogLevel: .trace) },
+                metrics: DatabaseMetrics(factory: metrics, engine: .postgres, pool: "pool")
             )
         }
     }

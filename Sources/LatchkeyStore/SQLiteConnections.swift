@@ -34,12 +34,14 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
     let path: String
     let slots: [Slot]
     let logger: Logger
+    let metrics: DatabaseMetrics
     let next = Mutex(0)
     static let busyTimeoutMilliseconds = 5000
 
-    init(path: String, connections: Int, logger: Logger) {
+    init(path: String, connections: Int, logger: Logger, metrics: DatabaseMetrics) {
         self.path = path
         self.logger = logger
+        self.metrics = metrics
         self.slots = (0..<max(1, connections)).map { _ in Slot() }
     }
 
@@ -48,11 +50,22 @@ final class SQLiteConnections: ConnectionProvider, Sendable {
             defer { index = (index + 1) % slots.count }
             return index
         }]
+        let start = ContinuousClock.now
         return try await withTaskExecutorPreference(slot.executor) {
             await slot.lock.acquire()
             defer { slot.lock.release() }
-            let handle = try open(slot)
-            return try await body(SQLiteSyncDatabase(handle: handle, logger: logger, eventLoop: slot.eventLoop))
+            let handle: SQLiteHandle
+            do {
+                handle = try open(slot)
+            } catch {
+                metrics.connectionFailed()
+                throw error
+            }
+            // The queue for the connection (on the writer: every other write) and the hop to its thread.
+            metrics.waited(since: start)
+            return try await metrics.counting {
+                try await body(SQLiteSyncDatabase(handle: handle, logger: logger, eventLoop: slot.eventLoop))
+            }
         }
     }
 

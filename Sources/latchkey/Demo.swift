@@ -39,6 +39,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "The fake upstream provider Demo Cloud's port on 127.0.0.1.")
     var upstreamPort: Int = 8082
 
+    @Option(help: "Serve Latchkey's Prometheus metrics at GET /metrics on this port on 127.0.0.1. Default: off.")
+    var metricsPort: Int?
+
     @Option(help: "Where the demo keeps its SQLite database and development key.")
     var dataDir: String = "latchkey-demo-data"
 
@@ -54,11 +57,16 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "notice"
 
+    /// Every port the demo listens on, by its flag.
+    var listenPorts: [(String, Int)] {
+        [("--port", port), ("--mcp-port", mcpPort), ("--upstream-port", upstreamPort)] + (metricsPort.map { [("--metrics-port", $0)] } ?? [])
+    }
+
     func validate() throws {
         guard (2...86_400).contains(upstreamTokenLifetime) else {
             throw ValidationError("--upstream-token-lifetime must be 2–86400 seconds, got \(upstreamTokenLifetime)")
         }
-        let ports = [("--port", port), ("--mcp-port", mcpPort), ("--upstream-port", upstreamPort)]
+        let ports = listenPorts
         for (name, value) in ports where !(1...65535).contains(value) {
             throw ValidationError("\(name) must be a port number (1–65535), got \(value)")
         }
@@ -72,7 +80,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         // Checked before anything is printed or opened, so a busy port is one clear line, not a bind error after
         // the instructions.
-        for (flag, value) in [("--port", port), ("--mcp-port", mcpPort), ("--upstream-port", upstreamPort)] where !Self.loopbackPortIsFree(value) {
+        for (flag, value) in listenPorts where !Self.loopbackPortIsFree(value) {
             throw ConfigurationError("port \(value) on 127.0.0.1 is in use (another latchkey demo?); choose another with \(flag)")
         }
         let issuer = "http://127.0.0.1:\(port)"
@@ -100,6 +108,7 @@ struct Demo: AsyncParsableCommand {
             source.set(key, value, origin: "latchkey demo")
         }
         if let egressCAFile { source.set("egress-ca-file", egressCAFile, origin: "latchkey demo --egress-ca-file") }
+        if let metricsPort { source.set("metrics-listen", "127.0.0.1:\(metricsPort)", origin: "latchkey demo --metrics-port") }
         let configuration = try LatchkeyConfiguration(source)
         var logger = Logger(label: "latchkey") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = configuration.logLevel

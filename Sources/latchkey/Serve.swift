@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Open connections at most. Default: the descriptor limit less 128.")
     var maxConnections: Int?
 
+    @Option(help: "Serve Prometheus metrics at GET /metrics on this address and port, a listener of its own (e.g. 127.0.0.1:9090). Default: off.")
+    var metricsListen: String?
+
     func run() async throws {
         var extra: [String: String] = [:]
         extra["scopes"] = scopes
@@ -45,6 +48,7 @@ struct Serve: AsyncParsableCommand {
         if registrationAllowClientCredentials { extra["registration-allow-client-credentials"] = "true" }
         extra["introspection-clients"] = introspectionClients
         extra["max-connections"] = maxConnections.map(String.init)
+        extra["metrics-listen"] = metricsListen
         let configuration = try options.resolve(extra: extra)
         let logger = options.makeLogger(configuration)
         // Each connection holds a descriptor: use all the process may have, and cap connections below it.
@@ -57,6 +61,7 @@ struct Serve: AsyncParsableCommand {
             "issuer": "\(configuration.issuer)",
             "database": "\(configuration.database)",
             "mode": "\(configuration.production ? "production" : "development")",
+            "metrics-listen": "\(configuration.metricsListen.map { "\($0)" } ?? "off")",
         ])
         if let password = try await runtime.createDemoUserIfMissing() {
             // Shown once, on the terminal of whoever started the server; the database keeps only the bcrypt hash.

@@ -17,11 +17,13 @@ final class ClientCache: ClientStore {
     let ttl: Duration
     let capacity: Int
     let entries = Mutex<[String: Entry]>([:])
+    let metrics: CacheMetrics
 
-    init(base: any ClientStore, ttl: Duration, capacity: Int = 10_000) {
+    init(base: any ClientStore, ttl: Duration, capacity: Int = 10_000, metrics: CacheMetrics = .disabled) {
         self.base = base
         self.ttl = ttl
         self.capacity = capacity
+        self.metrics = metrics
     }
 
     func create(_ client: RegisteredClient) async throws {
@@ -31,7 +33,11 @@ final class ClientCache: ClientStore {
     func client(id: String) async throws -> RegisteredClient? {
         guard ttl > .zero else { return try await base.client(id: id) }
         let now = ContinuousClock.now
-        if let hit = entries.withLock({ $0[id] }), hit.until > now { return hit.client }
+        if let hit = entries.withLock({ $0[id] }), hit.until > now {
+            metrics.hit()
+            return hit.client
+        }
+        metrics.miss()
         guard let client = try await base.client(id: id) else {
             forget(id)
             return nil

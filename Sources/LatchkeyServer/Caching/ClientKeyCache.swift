@@ -31,12 +31,14 @@ actor ClientKeyCache {
     let fetch: Fetch
     let clock: UnixClock
     let capacity: Int
+    let metrics: CacheMetrics
     var entries: [String: Entry] = [:]
 
-    init(fetch: @escaping Fetch, clock: UnixClock, capacity: Int = 1000) {
+    init(fetch: @escaping Fetch, clock: UnixClock, capacity: Int = 1000, metrics: CacheMetrics = .disabled) {
         self.fetch = fetch
         self.clock = clock
         self.capacity = capacity
+        self.metrics = metrics
     }
 
     /// Fetches through `egress`: a `200` with the body, anything else an error.
@@ -61,8 +63,14 @@ actor ClientKeyCache {
         let fresh = entry.flatMap { entry in now - entry.fetchedAt < Self.freshFor ? entry.keys : nil }
         let mayFetch = entry.map { now - $0.lastAttempt >= Self.minimumRefetchInterval } ?? true
         if let fresh {
-            guard let kid, !fresh.keys.contains(where: { $0.kid == kid }), mayFetch || entry?.inFlight != nil else { return fresh }
-        } else if !mayFetch, entry?.inFlight == nil {
+            guard let kid, !fresh.keys.contains(where: { $0.kid == kid }), mayFetch || entry?.inFlight != nil else {
+                metrics.hit()
+                return fresh
+            }
+        }
+        // Whatever follows (a fetch, joining one, or a refusal to fetch again so soon) did not find the keys here.
+        metrics.miss()
+        if fresh == nil, !mayFetch, entry?.inFlight == nil {
             throw ClientKeyFetchError("\(uri) was fetched less than \(Self.minimumRefetchInterval) s ago without success")
         }
         if let running = entry?.inFlight { return try await running.value }

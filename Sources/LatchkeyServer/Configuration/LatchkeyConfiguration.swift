@@ -20,6 +20,7 @@ public struct LatchkeyConfiguration: Sendable {
         "providers", "egress-allowed-networks", "egress-allow-loopback", "egress-ca-file",
         "cimd", "cimd-allowed-hosts", "cimd-trusted-hosts",
         "refresh-token-reuse-window", "trusted-proxies", "trusted-proxies-header", "shutdown-timeout",
+        "metrics-listen",
     ]
 
     public var issuer: Issuer
@@ -81,6 +82,8 @@ public struct LatchkeyConfiguration: Sendable {
     public var providers: [UpstreamProvider]
     /// Client ID Metadata Documents: URL client ids (`cimd`, `cimd-allowed-hosts`, `cimd-trusted-hosts`).
     public var metadataDocuments: MetadataDocumentSettings
+    /// Where Prometheus metrics are served (`metrics-listen`), on a listener of their own; `nil`: no metrics.
+    public var metricsListen: MetricsListenAddress?
 
     public struct MetadataDocumentSettings: Sendable, Equatable {
         /// Whether URL client ids are accepted at all; on by default, as MCP clients (Claude) expect.
@@ -307,6 +310,16 @@ public struct LatchkeyConfiguration: Sendable {
             } catch let error as OAuthError {
                 throw ConfigurationError("default-resource (from \(origin("default-resource"))): \(error.description)")
             }
+        }
+        if let text = values["metrics-listen"], !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let address = MetricsListenAddress(text) else {
+                throw ConfigurationError(
+                    "metrics-listen (from \(origin("metrics-listen"))) must be \(MetricsListenAddress.example), got '\(text)'; leave it unset for no metrics"
+                )
+            }
+            self.metricsListen = address
+        } else {
+            self.metricsListen = nil
         }
         let levelName = values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {

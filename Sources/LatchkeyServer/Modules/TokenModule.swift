@@ -31,15 +31,16 @@ struct TokenModule: RouteModule {
                 clientCredentials: ClientCredentialsGrant(supportedScopes: configuration.scopes, resources: configuration.resources),
                 tokenExchange: TokenExchangeService(
                     grant: TokenExchangeGrant(resources: configuration.resources, providers: configuration.providers),
-                    verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations, clients: runtime.clients,
+                    verifier: VerifiedTokenCache(codec: codec, metrics: runtime.metrics.cache("verified_token")), revocations: runtime.revocations, clients: runtime.clients,
                     users: ActiveUsers(users: runtime.users, ttl: .seconds(configuration.clientCacheTTL)),
                     access: configuration.providers.isEmpty ? nil : try runtime.upstreamAccess(), issuer: issuer,
                     clock: clock
                 ),
-                issuer: accessTokens
+                issuer: accessTokens,
+                metrics: TokenMetrics(factory: runtime.metrics.factory)
             ),
             status: TokenStatusService(
-                clients: runtime.clients, verifier: VerifiedTokenCache(codec: codec), revocations: runtime.revocations,
+                clients: runtime.clients, verifier: VerifiedTokenCache(codec: codec, metrics: runtime.metrics.cache("verified_token")), revocations: runtime.revocations,
                 refreshTokens: runtime.refreshTokens, hasher: runtime.hasher,
                 introspection: IntrospectionPolicy(resources: configuration.resources, trustedClients: configuration.introspectionClients),
                 clock: clock

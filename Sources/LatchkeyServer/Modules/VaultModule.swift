@@ -26,7 +26,9 @@ struct VaultModule: RouteModule {
         self.api = CredentialsAPIController(
             issuer: issuer, providers: configuration.providers, sessions: runtime.browserSessions, connections: connections,
             access: CredentialsAPIAccess(issuer: issuer),
-            verifier: VerifiedTokenCache(codec: AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: issuer.url)),
+            verifier: VerifiedTokenCache(
+                codec: AccessTokenCodec(signingKeys: runtime.signingKeys, issuer: issuer.url), metrics: runtime.metrics.cache("verified_token")
+            ),
             revocations: runtime.revocations, users: runtime.users, clients: runtime.clients, events: runtime.events, clock: runtime.clock
         )
         self.pages = ConnectionsController(

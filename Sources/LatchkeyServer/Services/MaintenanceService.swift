@@ -30,6 +30,8 @@ struct MaintenanceService: Service {
     let interval: Duration
     let clock: UnixClock
     let logger: Logger
+    /// `latchkey_pruned_rows_total{table}`, for the stores that say how many rows they deleted.
+    var metrics: LatchkeyMetrics = .disabled
 
     /// Stored client metadata documents kept at most (each at most 5 KB and two short validators).
     static let maxMetadataDocuments = 10_000
@@ -82,6 +84,7 @@ struct MaintenanceService: Service {
         }
         pruned["clients"] = clients.total
         try await database.compact()
+        for (table, count) in pruned { metrics.pruned(count, from: table) }
         return pruned
     }
 

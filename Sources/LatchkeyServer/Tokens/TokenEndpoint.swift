@@ -10,9 +10,18 @@ struct TokenEndpoint: Sendable {
     let clientCredentials: ClientCredentialsGrant
     let tokenExchange: TokenExchangeService
     let issuer: AccessTokenIssuer
+    /// Tokens issued, by grant; a grant that throws counts nothing.
+    let metrics: TokenMetrics
 
     func token(_ form: FormParameters, client: RegisteredClient) async throws -> Response {
-        switch try TokenEndpointGrant(form: form) {
+        let grant = try TokenEndpointGrant(form: form)
+        let response = try await serve(grant, form, client: client)
+        metrics.issued(grant)
+        return response
+    }
+
+    func serve(_ grant: TokenEndpointGrant, _ form: FormParameters, client: RegisteredClient) async throws -> Response {
+        switch grant {
         case .authorizationCode:
             return try Response.json(try await authorizationCode.exchange(form, client: client))
         case .refreshToken:
