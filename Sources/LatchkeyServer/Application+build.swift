@@ -28,6 +28,12 @@ public func buildApplication(runtime: LatchkeyRuntime) async throws -> some Appl
         logger: runtime.logger
     ))
     app.addServices(runtime.clientUses)
+    app.addServices(runtime.audit)
+    if configuration.auditRetention > 0 {
+        app.addServices(AuditRetentionService(
+            store: runtime.auditTrail, retention: Int64(configuration.auditRetention), interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger
+        ))
+    }
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
     app.addServices(MaintenanceService(
         revokedTokens: runtime.revokedTokens, sessions: runtime.sessions, codes: runtime.codes, refreshTokens: runtime.refreshTokens,

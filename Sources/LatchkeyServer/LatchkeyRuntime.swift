@@ -50,6 +50,12 @@ public struct LatchkeyRuntime: Sendable {
     public let logger: Logger
     /// The one clock every service and controller reads.
     public let clock: UnixClock
+    /// The audit trail's rows (`latchkey audit`, the account page).
+    public let auditTrail: any AuditTrailStore
+    /// Queues security events to `auditTrail`; `buildApplication` runs it, `shutdown` flushes it.
+    let audit: AuditRecorder
+    /// The chain rule and keys, for `latchkey audit verify`.
+    let auditChain: AuditChain
 
     /// Browser sessions as every page and the credentials API read them.
     var browserSessions: BrowserSessions {
@@ -97,8 +103,8 @@ public struct LatchkeyRuntime: Sendable {
         )
     }
 
-    /// Where security events go (`SecurityLog`).
-    public var events: SecurityLog { SecurityLog(logger: logger) }
+    /// Where security events go (`SecurityLog`): the log and the audit trail.
+    public var events: SecurityLog { SecurityLog(logger: logger, audit: audit) }
 
     /// Opens the database, applies pending migrations, loads the master key and the signing keys
     /// (creating the first ones on a new database).
@@ -117,6 +123,8 @@ public struct LatchkeyRuntime: Sendable {
             let revocations = RevocationList(store: revokedTokens)
             try await revocations.sync(now: clock.now())
             let registry = SQLClientStore(database: database)
+            let auditChain = AuditChain(keys: AuditKeys(ring: masterKeys))
+            let auditTrail = SQLAuditTrailStore(database: database, chain: auditChain)
             return LatchkeyRuntime(
                 configuration: configuration,
                 database: database,
@@ -156,7 +164,10 @@ public struct LatchkeyRuntime: Sendable {
                 signingKeys: signingKeys,
                 hasher: hasher,
                 logger: logger,
-                clock: clock
+                clock: clock,
+                auditTrail: auditTrail,
+                audit: AuditRecorder(store: auditTrail, clock: clock, logger: logger),
+                auditChain: auditChain
             )
         } catch {
             try? await database.shutdown()
@@ -165,6 +176,8 @@ public struct LatchkeyRuntime: Sendable {
     }
 
     public func shutdown() async throws {
+        // Events recorded since the last write (a command's, or a server's last requests) reach the trail first.
+        await audit.flush()
         try await database.shutdown()
     }
 
@@ -175,6 +188,6 @@ public struct LatchkeyRuntime: Sendable {
     /// for `retiredPublishFor` seconds so tokens it signed still verify.
     public func rotateSigningKey(retiredPublishFor: Int64) async throws {
         try await signingKeys.rotate(now: clock.now(), retiredPublishFor: retiredPublishFor)
-        events.record(.signingKeyRotated(keyID: signingKeys.activeKeyID ?? "-"))
+        events.record(.signingKeyRotated(keyID: signingKeys.activeKeyID ?? "-"), origin: .operatorCommand)
     }
 }

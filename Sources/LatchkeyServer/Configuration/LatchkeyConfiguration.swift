@@ -19,6 +19,7 @@ public struct LatchkeyConfiguration: Sendable {
         "registration-max-clients", "introspection-clients",
         "providers", "egress-allowed-networks", "egress-allow-loopback", "egress-ca-file",
         "cimd", "cimd-allowed-hosts", "cimd-trusted-hosts",
+        "audit-retention",
     ]
 
     public var issuer: Issuer
@@ -73,6 +74,8 @@ public struct LatchkeyConfiguration: Sendable {
     public var providers: [UpstreamProvider]
     /// Client ID Metadata Documents: URL client ids (`cimd`, `cimd-allowed-hosts`, `cimd-trusted-hosts`).
     public var metadataDocuments: MetadataDocumentSettings
+    /// Seconds audit rows are kept before retention prunes them (`audit-retention`); 0 keeps them forever.
+    public var auditRetention: Int
 
     public struct MetadataDocumentSettings: Sendable, Equatable {
         /// Whether URL client ids are accepted at all; on by default, as MCP clients (Claude) expect.
@@ -304,6 +307,8 @@ public struct LatchkeyConfiguration: Sendable {
             idleClientTTL: try ttl("registration-idle-client-ttl", 90 * 86400, range: 7 * 86400...10 * 365 * 86400),
             maxClients: try int("registration-max-clients", 100_000, range: 0...100_000_000)
         )
+        // At least a day (rows pruned sooner would not outlive an incident's first look); a year by default.
+        self.auditRetention = try ttl("audit-retention", 365 * 86400, range: 86400...10 * 365 * 86400)
 
         if production, !issuer.isHTTPS {
             throw ConfigurationError(

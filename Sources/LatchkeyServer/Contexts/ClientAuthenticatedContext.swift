@@ -21,6 +21,9 @@ public struct ClientAuthenticatedContext: ChildRequestContext, RemoteAddressRequ
         self.remoteAddress = context.remoteAddress
     }
 
+    /// The peer address, as `SessionContext.clientIP`: for the audit trail's origin of token-endpoint events.
+    var clientIP: String { remoteAddress?.ipAddress ?? "unknown" }
+
     /// The authenticated client and the form. Throws (a server error) only if the route was added outside the
     /// middleware's group — a wiring mistake, not a client's.
     func authenticated() throws -> (client: RegisteredClient, form: FormParameters) {

@@ -11,12 +11,13 @@ struct TokenEndpoint: Sendable {
     let tokenExchange: TokenExchangeService
     let issuer: AccessTokenIssuer
 
-    func token(_ form: FormParameters, client: RegisteredClient) async throws -> Response {
+    /// `origin`: the request's address and id, for the security events a grant records.
+    func token(_ form: FormParameters, client: RegisteredClient, origin: EventOrigin = .unknown) async throws -> Response {
         switch try TokenEndpointGrant(form: form) {
         case .authorizationCode:
-            return try Response.json(try await authorizationCode.exchange(form, client: client))
+            return try Response.json(try await authorizationCode.exchange(form, client: client, origin: origin))
         case .refreshToken:
-            return try Response.json(try await refreshToken.refresh(form, client: client))
+            return try Response.json(try await refreshToken.refresh(form, client: client, origin: origin))
         case .clientCredentials:
             let decision = try clientCredentials.decide(client: client, scope: form["scope"], resource: form.all("resource"))
             return try Response.json(
