@@ -13,8 +13,8 @@ public enum SecurityEvent: Sendable, Equatable {
     /// A rotated refresh token came back once inside the grace window: a concurrent twin, forgiven once.
     case refreshGraceDuplicate(clientID: String, userID: String)
     /// A wrong password, an unknown or a disabled account. `username` only when the account exists: a name nobody has
-    /// may be a password typed into the wrong field.
-    case loginFailed(username: String?, address: String)
+    /// may be a password typed into the wrong field. `userID` with it, so the audit trail files it under the account.
+    case loginFailed(username: String?, address: String, userID: String? = nil)
     /// A user signed in with the right password.
     case loginSucceeded(userID: String, username: String)
     /// A user signed out (`POST /logout`).
@@ -29,8 +29,8 @@ public enum SecurityEvent: Sendable, Equatable {
     case clientUpdated(clientID: String, endedApprovals: Bool)
     case clientDeleted(clientID: String, by: ClientChangeSource)
     case signingKeyRotated(keyID: String)
-    case userDisabled(username: String)
-    case userEnabled(username: String)
+    case userDisabled(username: String, userID: String? = nil)
+    case userEnabled(username: String, userID: String? = nil)
     /// A user connected an upstream provider to the vault (or replaced the connection, by callback or deposit).
     case upstreamConnected(userID: String, providerID: String)
     /// A user disconnected a provider; `revoked` says whether the upstream confirmed the revocation.
@@ -134,8 +134,8 @@ public enum SecurityEvent: Sendable, Equatable {
             ["client_id": clientID, "user_id": userID]
         case .refreshTokenReused(let clientID), .clientAssertionReplayed(let clientID):
             ["client_id": clientID]
-        case .loginFailed(let username, let address):
-            ["username": username ?? "(unknown)", "address": address]
+        case .loginFailed(let username, let address, let userID):
+            ["username": username ?? "(unknown)", "address": address].merging(userID.map { ["user_id": $0] } ?? [:]) { $1 }
         case .loginSucceeded(let userID, let username):
             ["user_id": userID, "username": username]
         case .signedOut(let userID):
@@ -154,8 +154,8 @@ public enum SecurityEvent: Sendable, Equatable {
             ["client_id": clientID, "by": source.rawValue]
         case .signingKeyRotated(let keyID):
             ["kid": keyID]
-        case .userDisabled(let username), .userEnabled(let username):
-            ["username": username]
+        case .userDisabled(let username, let userID), .userEnabled(let username, let userID):
+            ["username": username].merging(userID.map { ["user_id": $0] } ?? [:]) { $1 }
         case .upstreamConnected(let userID, let providerID):
             ["user_id": userID, "provider": providerID]
         case .upstreamDisconnected(let userID, let providerID, let revoked):

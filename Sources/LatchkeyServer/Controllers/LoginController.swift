@@ -102,7 +102,7 @@ struct LoginController {
         let valid = try await passwords.verify(form["password"] ?? "", hash: user?.passwordHash)
         guard valid, let user, !user.disabled else {
             // Only a name that exists is logged: what was typed may be a password typed in the wrong field.
-            events.record(.loginFailed(username: user?.username, address: address), origin: origin)
+            events.record(.loginFailed(username: user?.username, address: address, userID: user?.id), origin: origin)
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Incorrect username or password.", username: typed, status: .unauthorized)
         }
