@@ -88,13 +88,13 @@ struct Audit: AsyncParsableCommand {
             try await options.withRuntime { runtime in
                 let result = try await runtime.verifyAuditTrail(expectedHead: expectHead.flatMap(AuditHead.init(text:)))
                 if let problem = result.problem {
-                    throw CommandFailure("audit trail broken at seq \(problem.seq): \(problem); \(result.verified) rows after the anchor (seq \(result.anchor.seq)) verified before it")
+                    throw CommandFailure("audit trail broken at seq \(problem.seq): \(problem); \(Audit.rows(result.verified)) after the anchor (seq \(result.anchor.seq)) verified before it")
                 }
                 if let expected = expectHead.flatMap(AuditHead.init(text:)), expected.seq < result.anchor.seq {
                     print("note: seq \(expected.seq) was pruned by retention; only the rows after the anchor (seq \(result.anchor.seq)) could be checked")
                 }
                 let range = result.verified == 0 ? "no rows" : "seq \(result.anchor.seq + 1)…\(result.last.seq)"
-                print("audit trail intact: \(result.verified) rows verified (\(range)), from the anchor at seq \(result.anchor.seq)")
+                print("audit trail intact: \(Audit.rows(result.verified)) verified (\(range)), from the anchor at seq \(result.anchor.seq)")
                 print("head: \(result.last.text)")
             }
         }
@@ -112,6 +112,8 @@ struct Audit: AsyncParsableCommand {
         day.formatOptions = [.withFullDate]
         return day.date(from: text).map { Int64($0.timeIntervalSince1970) }
     }
+
+    static func rows(_ count: Int) -> String { count == 1 ? "1 row" : "\(count) rows" }
 
     static func time(_ seconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
