@@ -136,6 +136,20 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("what is still queued when the server stops reaches the trail (the writer drains on shutdown; runtime.shutdown flushes once more, which is what commands rely on)")
+    func shutdownFlushes() async throws {
+        let app = TestApp(BrowserFlowTests.settings)
+        defer { app.removeFiles() }
+        try await app.test { _, runtime in
+            runtime.events.record(.signedOut(userID: "queued-at-exit"), origin: .operatorCommand)
+        }
+        try await TestApp(BrowserFlowTests.settings, directory: app.directory).test { _, runtime in
+            let rows = try await runtime.auditRecords(user: "queued-at-exit", since: nil, limit: 10)
+            #expect(rows.map(\.entry.event) == ["login.signed_out"])
+            #expect(try await runtime.verifyAuditTrail().problem == nil)
+        }
+    }
+
     @Test("retention prunes rows older than audit-retention, and the trail still verifies from the moved anchor")
     func retention() async throws {
         let clock = TestClock()
