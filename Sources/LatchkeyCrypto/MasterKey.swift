@@ -15,6 +15,8 @@ public struct MasterKey: Sendable {
         case pepper = "latchkey/pepper/v1"
         /// Values in `server_secrets` (the pepper).
         case serverSecrets = "latchkey/server-secrets/v1"
+        /// The MACs chaining the audit trail (`AuditKeys`).
+        case audit = "latchkey/audit/v1"
     }
 
     let key: SymmetricKey

@@ -33,6 +33,12 @@ public func buildApplication(
         logger: runtime.logger
     ))
     app.addServices(runtime.clientUses)
+    app.addServices(runtime.audit)
+    if configuration.auditRetention > 0 {
+        app.addServices(AuditRetentionService(
+            store: runtime.auditTrail, retention: Int64(configuration.auditRetention), interval: .seconds(3600), clock: runtime.clock, logger: runtime.logger
+        ))
+    }
     app.addServices(RevocationSyncService(revocations: runtime.revocations, interval: .seconds(1), clock: runtime.clock, logger: runtime.logger))
     app.addServices(runtime.maintenance)
     // The metrics listener starts and stops with the server; without `metrics-listen` there is none.

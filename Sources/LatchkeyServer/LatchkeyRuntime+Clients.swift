@@ -46,7 +46,7 @@ extension LatchkeyRuntime {
             try await refreshTokens.revokeAll(clientID: id, now: clock.now())
         }
         guard try await clients.delete(id: id) else { return false }
-        events.record(.clientDeleted(clientID: id, by: .operatorCommand))
+        events.record(.clientDeleted(clientID: id, by: .operatorCommand), origin: .operatorCommand)
         return true
     }
 }

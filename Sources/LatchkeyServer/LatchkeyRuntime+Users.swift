@@ -25,7 +25,9 @@ extension LatchkeyRuntime {
               let user = try await users.user(username: name)
         else { throw UserError.notFound(name) }
         if disabled { try await endGrants(of: user) }
-        events.record(disabled ? .userDisabled(username: name) : .userEnabled(username: name))
+        events.record(
+            disabled ? .userDisabled(username: name, userID: user.id) : .userEnabled(username: name, userID: user.id), origin: .operatorCommand
+        )
     }
 
     /// Sets a new password. It ends the grants made under the old one: refresh families and browser sessions.

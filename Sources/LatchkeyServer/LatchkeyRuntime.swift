@@ -52,6 +52,12 @@ public struct LatchkeyRuntime: Sendable {
     public let clock: UnixClock
     /// This runtime's metrics: a Prometheus registry of its own when `metrics-listen` is set, else a no-op.
     public let metrics: LatchkeyMetrics
+    /// The audit trail's rows (`latchkey audit`, the account page).
+    public let auditTrail: any AuditTrailStore
+    /// Queues security events to `auditTrail`; `buildApplication` runs it, `shutdown` flushes it.
+    let audit: AuditRecorder
+    /// The chain rule and keys, for `latchkey audit verify`.
+    let auditChain: AuditChain
 
     /// Browser sessions as every page and the credentials API read them.
     var browserSessions: BrowserSessions {
@@ -105,8 +111,8 @@ public struct LatchkeyRuntime: Sendable {
         )
     }
 
-    /// Where security events go (`SecurityLog`).
-    public var events: SecurityLog { SecurityLog(logger: logger, metrics: metrics) }
+    /// Where security events go (`SecurityLog`): the log, the audit trail and the security events counter.
+    public var events: SecurityLog { SecurityLog(logger: logger, audit: audit, metrics: metrics) }
 
     /// Opens the database, applies pending migrations, loads the master key and the signing keys
     /// (creating the first ones on a new database).
@@ -130,6 +136,8 @@ public struct LatchkeyRuntime: Sendable {
             let revocations = RevocationList(store: revokedTokens)
             try await revocations.sync(now: clock.now())
             let registry = SQLClientStore(database: database)
+            let auditChain = AuditChain(keys: AuditKeys(ring: masterKeys))
+            let auditTrail = SQLAuditTrailStore(database: database, chain: auditChain)
             return LatchkeyRuntime(
                 configuration: configuration,
                 database: database,
@@ -170,7 +178,10 @@ public struct LatchkeyRuntime: Sendable {
                 hasher: hasher,
                 logger: logger,
                 clock: clock,
-                metrics: metrics
+                metrics: metrics,
+                auditTrail: auditTrail,
+                audit: AuditRecorder(store: auditTrail, clock: clock, logger: logger),
+                auditChain: auditChain
             )
         } catch {
             try? await database.shutdown()
@@ -179,6 +190,8 @@ public struct LatchkeyRuntime: Sendable {
     }
 
     public func shutdown() async throws {
+        // Events recorded since the last write (a command's, or a server's last requests) reach the trail first.
+        await audit.flush()
         try await database.shutdown()
     }
 
@@ -189,6 +202,6 @@ public struct LatchkeyRuntime: Sendable {
     /// for `retiredPublishFor` seconds so tokens it signed still verify.
     public func rotateSigningKey(retiredPublishFor: Int64) async throws {
         try await signingKeys.rotate(now: clock.now(), retiredPublishFor: retiredPublishFor)
-        events.record(.signingKeyRotated(keyID: signingKeys.activeKeyID ?? "-"))
+        events.record(.signingKeyRotated(keyID: signingKeys.activeKeyID ?? "-"), origin: .operatorCommand)
     }
 }

@@ -15,6 +15,7 @@ struct AdvisoryLock: Sendable, Equatable {
         case migrations = 0x4C4B_0001
         case signingKeys = 0x4C4B_0002
         case refreshFamily = 0x4C4B_0003
+        case auditTrail = 0x4C4B_0004
     }
 
     /// Which one of its kind.
@@ -32,6 +33,9 @@ struct AdvisoryLock: Sendable, Equatable {
     static let migrations = AdvisoryLock(purpose: .migrations, object: .only)
     /// Key changes across instances, so a racing first start sees the winner's keys.
     static let signingKeys = AdvisoryLock(purpose: .signingKeys, object: .only)
+
+    /// Appends to and pruning of the audit trail's one chain.
+    static let auditTrail = AdvisoryLock(purpose: .auditTrail, object: .only)
 
     /// Rotations and revocations of one refresh token family.
     static func refreshFamily(_ familyID: String) -> AdvisoryLock {

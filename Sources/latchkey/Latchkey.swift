@@ -11,7 +11,7 @@ struct Latchkey: AsyncParsableCommand {
             `latchkey demo` to try it with a real MCP client against a protected demo MCP server.
             Settings come from flags, then LATCHKEY_* environment variables, then --config; see docs/configuration.md.
             """,
-        subcommands: [Serve.self, Demo.self, Migrate.self, Backup.self, Prune.self, Users.self, Clients.self, Keys.self, MasterKeys.self, Providers.self],
+        subcommands: [Serve.self, Demo.self, Migrate.self, Backup.self, Prune.self, Users.self, Clients.self, Keys.self, MasterKeys.self, Providers.self, Audit.self],
         defaultSubcommand: nil
     )
 }

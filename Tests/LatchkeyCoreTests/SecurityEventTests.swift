@@ -14,6 +14,13 @@ struct SecurityEventTests {
         (.signingKeyRotated(keyID: "k"), "key.rotated", .notice, ["kid"]),
         (.userDisabled(username: "alice"), "user.disabled", .notice, ["username"]),
         (.userEnabled(username: "alice"), "user.enabled", .notice, ["username"]),
+        (.userEnabled(username: "alice", userID: "u"), "user.enabled", .notice, ["username", "user_id"]),
+        (.loginFailed(username: "alice", address: "1.2.3.4", userID: "u"), "login.failed", .notice, ["username", "address", "user_id"]),
+        (.loginSucceeded(userID: "u", username: "alice"), "login.succeeded", .notice, ["user_id", "username"]),
+        (.signedOut(userID: "u"), "login.signed_out", .notice, ["user_id"]),
+        (.consentGranted(userID: "u", clientID: "c", scopes: ["mcp:tools"], resources: ["https://mcp.example/mcp"]), "consent.granted", .notice,
+         ["user_id", "client_id", "scope", "resource"]),
+        (.consentRevoked(userID: "u", clientID: "c", resources: ["https://mcp.example/mcp"]), "consent.revoked", .notice, ["user_id", "client_id", "resource"]),
     ])
     func shape(event: SecurityEvent, name: String, severity: SecurityEvent.Severity, fields: [String]) {
         #expect(event.name == name)

@@ -35,6 +35,26 @@ struct MigratorTests {
         }
     }
 
+    @Test("the audit trail migration (14) runs the same statements on both engines and seeds the chain's one row, at genesis", arguments: TestEngine.available)
+    func auditTrailMigration(engine: TestEngine) async throws {
+        let sqlite = try Migrator.load(engine: .sqlite).first { $0.version == 14 }
+        let postgres = try Migrator.load(engine: .postgres).first { $0.version == 14 }
+        #expect(sqlite?.name == "0014_audit_events")
+        #expect(sqlite?.statements == postgres?.statements)
+        try await withTestDatabase(engine) { databases in
+            let rows = try await databases[0].withSession { try await $0.raw("SELECT head_seq, anchor_seq, anchor_tag FROM audit_chain").all() }
+            #expect(rows.count == 1)
+            #expect(try rows.first?.decode(column: "head_seq", as: Int64.self) == 0)
+            #expect(try rows.first?.decode(column: "anchor_tag", as: String.self) == "")
+            // One row only: a second chain cannot be started beside the first.
+            await #expect(throws: (any Error).self) {
+                try await databases[0].withSession {
+                    try await $0.raw("INSERT INTO audit_chain (id, head_seq, head_mac, anchor_seq, anchor_mac, anchor_key_version, anchor_tag) VALUES (2, 0, '', 0, '', 0, '')").run()
+                }
+            }
+        }
+    }
+
     @Test("two instances migrating at once both succeed and apply each migration once", arguments: TestEngine.available)
     func concurrentMigrations(engine: TestEngine) async throws {
         try await withTestDatabase(engine, instances: 2, migrate: false) { databases in

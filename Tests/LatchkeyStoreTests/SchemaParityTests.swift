@@ -41,6 +41,10 @@ struct SchemaParityTests {
         "server_secrets": ["name", "sealed_value", "created_at"],
         "client_metadata_documents": ["url", "body", "etag", "last_modified", "fetched_at", "fresh_until", "stale_until", "last_used_at"],
         "client_assertion_jtis": ["client_id", "jti_hash", "expires_at"],
+        "audit_events": [
+            "seq", "recorded_at", "event", "user_id", "client_id", "address", "request_id", "outcome", "details", "key_version", "mac",
+        ],
+        "audit_chain": ["id", "head_seq", "head_mac", "anchor_seq", "anchor_mac", "anchor_key_version", "anchor_tag"],
     ]
 
     @Test("a migrated database has exactly the tables and columns the migrations declare", arguments: TestEngine.available)

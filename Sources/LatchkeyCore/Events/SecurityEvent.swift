@@ -1,7 +1,7 @@
 /// Something an operator must be able to see after the fact: an attack detected, an account throttled, a client or
 /// key or user changed. Values only — ids, names, addresses, never a secret, a token or a typed password.
 ///
-/// Logged at `notice` or above by the server (`SecurityLog`); the audit trail will store the same events.
+/// Logged at `notice` or above by the server (`SecurityLog`); the audit trail stores the same events (`AuditEntry`).
 public enum SecurityEvent: Sendable, Equatable {
     /// An authorization code came back after it was exchanged; what it issued is revoked (RFC 6749 §4.1.2).
     case codeReplayed(clientID: String, userID: String)
@@ -13,16 +13,24 @@ public enum SecurityEvent: Sendable, Equatable {
     /// A rotated refresh token came back once inside the grace window: a concurrent twin, forgiven once.
     case refreshGraceDuplicate(clientID: String, userID: String)
     /// A wrong password, an unknown or a disabled account. `username` only when the account exists: a name nobody has
-    /// may be a password typed into the wrong field.
-    case loginFailed(username: String?, address: String)
+    /// may be a password typed into the wrong field. `userID` with it, so the audit trail files it under the account.
+    case loginFailed(username: String?, address: String, userID: String? = nil)
+    /// A user signed in with the right password.
+    case loginSucceeded(userID: String, username: String)
+    /// A user signed out (`POST /logout`).
+    case signedOut(userID: String)
+    /// A user approved a client on the consent page: these scopes, for these resources.
+    case consentGranted(userID: String, clientID: String, scopes: [String], resources: [String])
+    /// A user revoked a remembered approval on their account page (and the client's refresh tokens for them).
+    case consentRevoked(userID: String, clientID: String, resources: [String])
     /// Sign-in refused for `retryAfter` seconds after too many failures (from this address, or for the account).
     case loginThrottled(address: String, retryAfter: Int)
     case clientRegistered(clientID: String, name: String?, by: ClientChangeSource)
     case clientUpdated(clientID: String, endedApprovals: Bool)
     case clientDeleted(clientID: String, by: ClientChangeSource)
     case signingKeyRotated(keyID: String)
-    case userDisabled(username: String)
-    case userEnabled(username: String)
+    case userDisabled(username: String, userID: String? = nil)
+    case userEnabled(username: String, userID: String? = nil)
     /// A user connected an upstream provider to the vault (or replaced the connection, by callback or deposit).
     case upstreamConnected(userID: String, providerID: String)
     /// A user disconnected a provider; `revoked` says whether the upstream confirmed the revocation.
@@ -60,6 +68,10 @@ public enum SecurityEvent: Sendable, Equatable {
         case .refreshGraceDuplicate: "oauth.refresh.grace_duplicate"
         case .loginFailed: "login.failed"
         case .loginThrottled: "login.throttled"
+        case .loginSucceeded: "login.succeeded"
+        case .signedOut: "login.signed_out"
+        case .consentGranted: "consent.granted"
+        case .consentRevoked: "consent.revoked"
         case .clientRegistered: "client.registered"
         case .clientUpdated: "client.updated"
         case .clientDeleted: "client.deleted"
@@ -78,7 +90,27 @@ public enum SecurityEvent: Sendable, Equatable {
         switch self {
         case .codeReplayed, .refreshTokenReused, .clientAssertionReplayed, .loginThrottled, .upstreamFlowMisused, .upstreamRevocationFailed: .warning
         case .refreshGraceDuplicate, .loginFailed, .clientRegistered, .clientUpdated, .clientDeleted, .signingKeyRotated,
-             .userDisabled, .userEnabled, .upstreamConnected, .upstreamDisconnected, .upstreamConnectFailed: .notice
+             .userDisabled, .userEnabled, .upstreamConnected, .upstreamDisconnected, .upstreamConnectFailed,
+             .loginSucceeded, .signedOut, .consentGranted, .consentRevoked: .notice
+        }
+    }
+
+    /// How what the event records ended, for the audit trail's `outcome` column.
+    public enum Outcome: String, Sendable, Equatable, CaseIterable {
+        /// What was asked for was done (a sign-in, an approval, a registration, a forgiven twin refresh).
+        case success
+        /// It failed for a reason that is not an attack in itself (a wrong password, an upstream that said no).
+        case failure
+        /// Latchkey refused and defended itself (a replay, a reuse, a throttle, a misused flow).
+        case refused
+    }
+
+    public var outcome: Outcome {
+        switch self {
+        case .codeReplayed, .refreshTokenReused, .clientAssertionReplayed, .loginThrottled, .upstreamFlowMisused: .refused
+        case .loginFailed, .upstreamConnectFailed, .upstreamRevocationFailed: .failure
+        case .refreshGraceDuplicate, .loginSucceeded, .signedOut, .consentGranted, .consentRevoked, .clientRegistered,
+             .clientUpdated, .clientDeleted, .signingKeyRotated, .userDisabled, .userEnabled, .upstreamConnected, .upstreamDisconnected: .success
         }
     }
 
@@ -89,6 +121,12 @@ public enum SecurityEvent: Sendable, Equatable {
         return String(String.UnicodeScalarView(text.unicodeScalars.filter { !unprintable.contains($0.properties.generalCategory) }.prefix(limit)))
     }
 
+    /// A list as one printable field: space-separated, at most 300 characters (scopes and resources are checked against
+    /// the configuration before an approval, but stay bounded here anyway).
+    static func summary(_ values: [String]) -> String {
+        printable(values.joined(separator: " "), limit: 300)
+    }
+
     /// The event's values by field name, for structured logs.
     public var fields: [String: String] {
         switch self {
@@ -96,8 +134,16 @@ public enum SecurityEvent: Sendable, Equatable {
             ["client_id": clientID, "user_id": userID]
         case .refreshTokenReused(let clientID), .clientAssertionReplayed(let clientID):
             ["client_id": clientID]
-        case .loginFailed(let username, let address):
-            ["username": username ?? "(unknown)", "address": address]
+        case .loginFailed(let username, let address, let userID):
+            ["username": username ?? "(unknown)", "address": address].merging(userID.map { ["user_id": $0] } ?? [:]) { $1 }
+        case .loginSucceeded(let userID, let username):
+            ["user_id": userID, "username": username]
+        case .signedOut(let userID):
+            ["user_id": userID]
+        case .consentGranted(let userID, let clientID, let scopes, let resources):
+            ["user_id": userID, "client_id": clientID, "scope": Self.summary(scopes), "resource": Self.summary(resources)]
+        case .consentRevoked(let userID, let clientID, let resources):
+            ["user_id": userID, "client_id": clientID, "resource": Self.summary(resources)]
         case .loginThrottled(let address, let retryAfter):
             ["address": address, "retry_after": String(retryAfter)]
         case .clientRegistered(let clientID, let name, let source):
@@ -108,8 +154,8 @@ public enum SecurityEvent: Sendable, Equatable {
             ["client_id": clientID, "by": source.rawValue]
         case .signingKeyRotated(let keyID):
             ["kid": keyID]
-        case .userDisabled(let username), .userEnabled(let username):
-            ["username": username]
+        case .userDisabled(let username, let userID), .userEnabled(let username, let userID):
+            ["username": username].merging(userID.map { ["user_id": $0] } ?? [:]) { $1 }
         case .upstreamConnected(let userID, let providerID):
             ["user_id": userID, "provider": providerID]
         case .upstreamDisconnected(let userID, let providerID, let revoked):

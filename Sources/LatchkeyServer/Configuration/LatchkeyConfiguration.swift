@@ -21,6 +21,7 @@ public struct LatchkeyConfiguration: Sendable {
         "cimd", "cimd-allowed-hosts", "cimd-trusted-hosts",
         "refresh-token-reuse-window", "trusted-proxies", "trusted-proxies-header", "shutdown-timeout",
         "metrics-listen",
+        "audit-retention",
     ]
 
     public var issuer: Issuer
@@ -84,6 +85,8 @@ public struct LatchkeyConfiguration: Sendable {
     public var metadataDocuments: MetadataDocumentSettings
     /// Where Prometheus metrics are served (`metrics-listen`), on a listener of their own; `nil`: no metrics.
     public var metricsListen: MetricsListenAddress?
+    /// Seconds audit rows are kept before retention prunes them (`audit-retention`); 0 keeps them forever.
+    public var auditRetention: Int
 
     public struct MetadataDocumentSettings: Sendable, Equatable {
         /// Whether URL client ids are accepted at all; on by default, as MCP clients (Claude) expect.
@@ -342,6 +345,8 @@ public struct LatchkeyConfiguration: Sendable {
             idleClientTTL: try ttl("registration-idle-client-ttl", 90 * 86400, range: 7 * 86400...10 * 365 * 86400),
             maxClients: try int("registration-max-clients", 100_000, range: 0...100_000_000)
         )
+        // At least a day (rows pruned sooner would not outlive an incident's first look); a year by default.
+        self.auditRetention = try ttl("audit-retention", 365 * 86400, range: 86400...10 * 365 * 86400)
 
         if production, !issuer.isHTTPS {
             throw ConfigurationError(

@@ -14,6 +14,7 @@ struct AuthorizeController {
     let login: LoginPages
     /// `cimd-trusted-hosts`: metadata document hosts whose clients the consent page shows as verified.
     let trustedDocumentHosts: [String]
+    let events: SecurityLog
 
     var paths: PagePaths { pages.paths }
 
@@ -22,7 +23,10 @@ struct AuthorizeController {
             try await authorize(request, signedIn: context.signedIn)
         }
         router.post(RouterPath(paths.consent)) { request, context in
-            try await decide(request, form: try context.requireForm(), signedIn: context.signedIn)
+            try await decide(
+                request, form: try context.requireForm(), signedIn: context.signedIn,
+                origin: EventOrigin(address: context.clientIP, requestID: context.id)
+            )
         }
     }
 
@@ -50,7 +54,7 @@ struct AuthorizeController {
 
     /// Approve or Deny. The request is validated again from the form (it is only as trustworthy as any input); the
     /// CSRF token (checked by `SessionMiddleware`) and the request binding tie the decision to this browser's session.
-    func decide(_ request: Request, form: FormParameters, signedIn: SignedIn?) async throws -> Response {
+    func decide(_ request: Request, form: FormParameters, signedIn: SignedIn?, origin: EventOrigin) async throws -> Response {
         guard let query = form["request"] else {
             return pages.error(title: "Something went wrong", message: "The consent form was incomplete.", hint: BrowserResponse.startAgain)
         }
@@ -70,7 +74,11 @@ struct AuthorizeController {
             }
             switch form["decision"] {
             case "approve":
-                return BrowserResponse.redirect(try await service.approve(authorization, session: current.session), status: .seeOther)
+                let redirect = try await service.approve(authorization, session: current.session)
+                events.record(.consentGranted(
+                    userID: current.user.id, clientID: authorization.clientID, scopes: authorization.scopes, resources: authorization.audience
+                ), origin: origin)
+                return BrowserResponse.redirect(redirect, status: .seeOther)
             case "deny":
                 let error = OAuthError(.accessDenied, "The user denied the request")
                 return BrowserResponse.redirect(service.errorRedirect(error, redirectURI: authorization.redirectURI, state: authorization.state), status: .seeOther)

@@ -49,16 +49,22 @@ struct LoginController {
             return login.page(request, returnTo: returnTo, clientName: try await clientName(returnTo))
         }
         router.post(RouterPath(paths.login)) { request, context in
-            try await signIn(request, form: try context.requireForm(), formToken: context.formToken, address: context.clientIP)
+            try await signIn(
+                request, form: try context.requireForm(), formToken: context.formToken, address: context.clientIP,
+                origin: EventOrigin(address: context.clientIP, requestID: context.id)
+            )
         }
-        router.post(RouterPath(paths.logout)) { request, _ in
+        router.post(RouterPath(paths.logout)) { request, context in
             // SessionMiddleware refused a signed-in browser's form without its token; signing out without a
             // session only clears the cookie.
-            try await signOut(request)
+            if let userID = context.signedIn?.user.id {
+                events.record(.signedOut(userID: userID), origin: EventOrigin(address: context.clientIP, requestID: context.id))
+            }
+            return try await signOut(request)
         }
     }
 
-    func signIn(_ request: Request, form: FormParameters, formToken: FormToken?, address: String) async throws -> Response {
+    func signIn(_ request: Request, form: FormParameters, formToken: FormToken?, address: String, origin: EventOrigin) async throws -> Response {
         let returnTo = safeReturn(form["return_to"])
         let clientName = try await clientName(returnTo)
         // Login CSRF would sign a victim into the attacker's account: the form must be this browser's sign-in form.
@@ -77,7 +83,7 @@ struct LoginController {
         case .refuse(let wait):
             // Refusals cost the attacker nothing: log the first per address and minute, not every one.
             if throttleLog.check(address, now: time) == nil {
-                events.record(.loginThrottled(address: address, retryAfter: wait))
+                events.record(.loginThrottled(address: address, retryAfter: wait), origin: origin)
             }
             let minutes = max(1, (wait + 59) / 60)
             let when = wait < 60 ? "\(wait) second\(wait == 1 ? "" : "s")" : "\(minutes) minute\(minutes == 1 ? "" : "s")"
@@ -96,11 +102,12 @@ struct LoginController {
         let valid = try await passwords.verify(form["password"] ?? "", hash: user?.passwordHash)
         guard valid, let user, !user.disabled else {
             // Only a name that exists is logged: what was typed may be a password typed in the wrong field.
-            events.record(.loginFailed(username: user?.username, address: address))
+            events.record(.loginFailed(username: user?.username, address: address, userID: user?.id), origin: origin)
             return login.page(request, returnTo: returnTo, clientName: clientName,
                               error: "Incorrect username or password.", username: typed, status: .unauthorized)
         }
         limits.succeeded(account: account, address: address)
+        events.record(.loginSucceeded(userID: user.id, username: user.username), origin: origin)
         var response = BrowserResponse.redirect(returnTo, status: .seeOther)
         response.setCookie(try await sessions.start(user: user, replacing: request))
         return response

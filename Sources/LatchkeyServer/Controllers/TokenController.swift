@@ -20,7 +20,7 @@ struct TokenController {
             .add(middleware: ClientAuthenticationMiddleware(authenticator: authenticator, repeatable: ["resource"], required: ["grant_type"]))
             .post(RouterPath(tokenPath)) { _, context in
                 let (client, form) = try context.authenticated()
-                let response = try await tokens.token(form, client: client)
+                let response = try await tokens.token(form, client: client, origin: EventOrigin(address: context.clientIP, requestID: context.id))
                 uses.noteUse(client.clientID)
                 return response
             }

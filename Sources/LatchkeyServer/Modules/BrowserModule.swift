@@ -27,7 +27,7 @@ struct BrowserModule: RouteModule {
         self.pages = pages
         self.authorize = AuthorizeController(
             service: authorization, sessions: sessions, pages: pages, login: loginPages,
-            trustedDocumentHosts: configuration.metadataDocuments.trustedHosts
+            trustedDocumentHosts: configuration.metadataDocuments.trustedHosts, events: runtime.events
         )
         self.login = LoginController(
             login: loginPages, sessions: sessions, users: runtime.users, passwords: runtime.passwords, clients: runtime.clients,
@@ -39,7 +39,8 @@ struct BrowserModule: RouteModule {
             events: runtime.events, clock: clock
         )
         self.account = AccountController(
-            service: authorization, sessions: sessions, login: loginPages, trustedDocumentHosts: configuration.metadataDocuments.trustedHosts
+            service: authorization, sessions: sessions, login: loginPages, trustedDocumentHosts: configuration.metadataDocuments.trustedHosts,
+            events: runtime.events, auditTrail: runtime.auditTrail
         )
     }
 

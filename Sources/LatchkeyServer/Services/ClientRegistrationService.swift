@@ -50,7 +50,7 @@ struct ClientRegistrationService: Sendable {
             lastUsedAt: nil
         )
         try await store.create(client)
-        events.record(.clientRegistered(clientID: clientID, name: metadata.clientName, by: source))
+        events.record(.clientRegistered(clientID: clientID, name: metadata.clientName, by: source), origin: source == .operatorCommand ? .operatorCommand : .unknown)
         return response(client, secret: secret, registrationToken: registrationToken)
     }
 

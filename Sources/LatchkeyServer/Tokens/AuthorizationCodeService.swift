@@ -16,7 +16,7 @@ struct AuthorizationCodeService: Sendable {
     let replayLog = RateLimiter(limit: 1, windowSeconds: 86400)
     let clock: UnixClock
 
-    func exchange(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+    func exchange(_ form: FormParameters, client: RegisteredClient, origin: EventOrigin = .unknown) async throws -> TokenResponse {
         try TokenEndpointGrant.authorizationCode.requireRegistered(client)
         let code = try form.require("code")
         let codeHash = hasher.hash(code)
@@ -28,7 +28,7 @@ struct AuthorizationCodeService: Sendable {
             // Logged first, so a failing revocation still leaves a trace; once per code and instance, so presenting
             // one spent code in a loop cannot flood the log (every presentation still revokes).
             if replayLog.check(codeHash, now: time) == nil {
-                events.record(.codeReplayed(clientID: client.clientID, userID: record.userID))
+                events.record(.codeReplayed(clientID: client.clientID, userID: record.userID), origin: origin)
             }
             try await revokeIssued(record, now: time)
             throw AuthorizationCodeGrant.replayed
@@ -53,7 +53,7 @@ struct AuthorizationCodeService: Sendable {
                 response.refreshToken = token
             }
             guard try await codes.recordIssued(codeHash: codeHash, accessTokenID: response.tokenID, expiresAt: response.expiresAt, family: family) else {
-                events.record(.codeReplayed(clientID: client.clientID, userID: record.userID))
+                events.record(.codeReplayed(clientID: client.clientID, userID: record.userID), origin: origin)
                 throw AuthorizationCodeGrant.replayed
             }
             return response

@@ -22,7 +22,7 @@ struct RefreshTokenService: Sendable {
         var grace: Int64
     }
 
-    func refresh(_ form: FormParameters, client: RegisteredClient) async throws -> TokenResponse {
+    func refresh(_ form: FormParameters, client: RegisteredClient, origin: EventOrigin = .unknown) async throws -> TokenResponse {
         // The grant first, as before the request is read: an unregistered client learns nothing about its form.
         try TokenEndpointGrant.refreshToken.requireRegistered(client)
         let request = try RefreshTokenGrant.Request(form: form)
@@ -46,13 +46,13 @@ struct RefreshTokenService: Sendable {
         guard case .rotated(let previous, let next) = outcome else {
             let failure = RefreshTokenGrant.failure(outcome)
             if failure.action == .syncRevocations {
-                events.record(.refreshTokenReused(clientID: client.clientID))
+                events.record(.refreshTokenReused(clientID: client.clientID), origin: origin)
                 try await revocations.sync(now: time)
             }
             throw failure.error
         }
         if previous.rotatedAt != nil {
-            events.record(.refreshGraceDuplicate(clientID: client.clientID, userID: next.userID))
+            events.record(.refreshGraceDuplicate(clientID: client.clientID, userID: next.userID), origin: origin)
         }
         do {
             try User.requireMayReceiveTokens(try await users.user(id: next.userID))

@@ -13,19 +13,20 @@ struct TokenEndpoint: Sendable {
     /// Tokens issued, by grant; a grant that throws counts nothing.
     let metrics: TokenMetrics
 
-    func token(_ form: FormParameters, client: RegisteredClient) async throws -> Response {
+    /// `origin`: the request's address and id, for the security events a grant records.
+    func token(_ form: FormParameters, client: RegisteredClient, origin: EventOrigin = .unknown) async throws -> Response {
         let grant = try TokenEndpointGrant(form: form)
-        let response = try await serve(grant, form, client: client)
+        let response = try await serve(grant, form, client: client, origin: origin)
         metrics.issued(grant)
         return response
     }
 
-    func serve(_ grant: TokenEndpointGrant, _ form: FormParameters, client: RegisteredClient) async throws -> Response {
+    func serve(_ grant: TokenEndpointGrant, _ form: FormParameters, client: RegisteredClient, origin: EventOrigin) async throws -> Response {
         switch grant {
         case .authorizationCode:
-            return try Response.json(try await authorizationCode.exchange(form, client: client))
+            return try Response.json(try await authorizationCode.exchange(form, client: client, origin: origin))
         case .refreshToken:
-            return try Response.json(try await refreshToken.refresh(form, client: client))
+            return try Response.json(try await refreshToken.refresh(form, client: client, origin: origin))
         case .clientCredentials:
             let decision = try clientCredentials.decide(client: client, scope: form["scope"], resource: form.all("resource"))
             return try Response.json(
