@@ -8,7 +8,10 @@ import Testing
 
 /// A stop (SIGTERM) over real sockets: the listener closes, a request in flight is answered with
 /// `Connection: close`, an idle keep-alive connection is closed cleanly, and the server's run ends.
-struct DrainTests {
+///
+/// In `ConnectionTests`' serialized suite: `RawConnection` reads block a thread of the test process's small
+/// cooperative pool, and two such tests at once would starve every other server in the process.
+extension ConnectionTests {
     @Test("a stop answers the request in flight with Connection: close, closes idle connections, and ends the run")
     func drain() async throws {
         let app = TestApp(["port": "0", "issuer": "http://127.0.0.1:8080"])
