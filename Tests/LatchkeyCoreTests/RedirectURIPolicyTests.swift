@@ -94,6 +94,28 @@ struct RedirectURIPolicyTests {
         #expect(error?.description.contains("redirect_uris") == true)
     }
 
+    /// Found by fuzz/FuzzURIPolicies: the host was taken after the first `://` anywhere in the string, so
+    /// `http:evil.example://127.0.0.1/cb` — which has no authority, and which a browser sends to
+    /// `http://evil.example//127.0.0.1/cb` — was a loopback redirect, shown as 127.0.0.1 on the consent page, and an
+    /// `https:` one passed the host allowlist.
+    @Test("a host counts only right after the scheme's own ://", arguments: [
+        "http:evil.example://127.0.0.1/cb",
+        "http:evil.example://localhost/cb",
+        "https:evil.example://app.example.com/cb",
+        "http:x:1://[::1]/cb",
+    ])
+    func authorityAfterTheScheme(uri: String) throws {
+        #expect(URISyntax.hostAndPort(of: uri) == nil)
+        #expect(throws: OAuthError.self) { try RedirectURIPolicy(allowedHosts: ["app.example.com"]).classify(uri) }
+        #expect(throws: OAuthError.self) { try policy.classify(uri) }
+        #expect(throws: OAuthError.self) { try ResourceIndicator(uri) }
+        #expect(throws: ClientIDMetadataDocumentError.self) { try ClientIDMetadataDocument.validateURL(uri, allowLoopbackHTTP: true) }
+        #expect(Consent.redirectTarget(of: uri) != "http://127.0.0.1")
+        #expect(URISyntax.hostAndPort(of: "HTTP://127.0.0.1:8080/cb")?.host == "127.0.0.1")
+        #expect(URISyntax.hostAndPort(of: "cursor.app-1+x://Host.Example/cb")?.host == "host.example")
+        #expect(URISyntax.hostAndPort(of: "1http://127.0.0.1/cb") == nil)
+    }
+
     @Test("rejects an empty redirect URI")
     func rejectsEmpty() {
         let error = #expect(throws: OAuthError.self) { try policy.classify("") }

@@ -14,9 +14,13 @@ public enum URISyntax {
 
     /// The authority of `scheme://authority/...` split into a lowercased host (IPv6 without brackets) and port.
     /// `nil` when the authority is not a plain DNS name, IPv4 or bracketed IPv6 address with an optional valid port.
+    ///
+    /// The authority is what follows the scheme's own `://` (RFC 3986 §3): `http:evil.example://127.0.0.1/cb` has
+    /// none — its `://` is in the path — and a browser sends it to `http://evil.example//127.0.0.1/cb`, so taking the
+    /// host after the first `://` anywhere once registered it as a loopback redirect (found by fuzz/FuzzURIPolicies).
     public static func hostAndPort(of uri: String) -> (host: String, port: Int?)? {
-        guard let range = uri.range(of: "://") else { return nil }
-        let authority = uri[range.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let colon = uri.firstIndex(of: ":"), isScheme(uri[..<colon]), uri[colon...].hasPrefix("://") else { return nil }
+        let authority = uri[uri.index(colon, offsetBy: 3)...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let host: Substring
         let portText: Substring?
         if authority.hasPrefix("[") {
@@ -41,5 +45,11 @@ public enum URISyntax {
             port = value
         }
         return (host.lowercased(), port)
+    }
+
+    /// RFC 3986 §3.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
+    static func isScheme(_ text: Substring) -> Bool {
+        guard let first = text.unicodeScalars.first, first.isASCII, Character(first).isLetter else { return false }
+        return text.unicodeScalars.allSatisfy { $0.isASCII && (Character($0).isLetter || Character($0).isNumber || "+-.".unicodeScalars.contains($0)) }
     }
 }
