@@ -246,6 +246,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // QuiesceDelayTests: the drain handlers on an embedded channel, time moved by hand.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 "LatchkeyTestSupport",
                 "LatchkeyResource",
                 "LatchkeyCore",

@@ -46,12 +46,13 @@ extension ConnectionTests {
 
         inFlight.send("nonsense_xx")
         let answer = inFlight.readUntilClosed()
-        // Answered with Connection: close, then closed. On a loaded CI machine this connection was once closed with no
+        // Answered (with Connection: close once the stop reached it), then closed. On a loaded CI machine this connection was once closed with no
         // answer at all (cause not found; bench/drain_test, 16 busy clients × 8 stops, saw none), so here an answer is
         // checked when there is one, and the close always.
+        // (Whether the stop had reached this connection when the rest of the body came is timing; the header rule
+        // itself is pinned by `QuiesceDelayTests` on an embedded channel.)
         if !answer.text.isEmpty {
             #expect(answer.text.hasPrefix("HTTP/1.1 4"), "the request in flight is answered: \(answer.text.prefix(60))")
-            #expect(answer.text.lowercased().contains("connection: close"))
         }
         #expect(answer.closed)
         // The idle connection is closed (after the drain window), not reset, and without a stray response.
