@@ -22,7 +22,7 @@ extension ConnectionTests {
 
     @Test("a stop answers the request in flight with Connection: close, closes idle connections, and ends the run")
     func drain() async throws {
-        let app = TestApp(["port": "0", "issuer": "http://127.0.0.1:8080"])
+        let app = TestApp(["port": "0", "issuer": "http://127.0.0.1:8080", "shutdown-drain-window": "1000"])
         defer { app.removeFiles() }
         var logger = Logger(label: "drain-test")
         logger.logLevel = .warning

@@ -26,6 +26,10 @@ public struct TestApp: Sendable {
             // The client `TokenEndpointTests.introspector` adds.
             "introspection-clients": "introspector",
             "log-level": "warning",
+            // Test servers stop at once, as before the drain window: a second of drain per stopped server adds up over
+            // hundreds of tests, and widens a Hummingbird race (a connection accepted as a server stops) that once
+            // crashed the test process. DrainTests and QuiesceDelayTests test the window itself.
+            "shutdown-drain-window": "0",
         ]
         defaults.merge(settings) { $1 }
         self.settings = defaults

@@ -19,7 +19,7 @@ public struct LatchkeyConfiguration: Sendable {
         "registration-max-clients", "introspection-clients",
         "providers", "egress-allowed-networks", "egress-allow-loopback", "egress-ca-file",
         "cimd", "cimd-allowed-hosts", "cimd-trusted-hosts",
-        "refresh-token-reuse-window", "trusted-proxies", "trusted-proxies-header", "shutdown-timeout",
+        "refresh-token-reuse-window", "trusted-proxies", "trusted-proxies-header", "shutdown-timeout", "shutdown-drain-window",
         "metrics-listen",
         "audit-retention",
     ]
@@ -106,6 +106,8 @@ public struct LatchkeyConfiguration: Sendable {
         public var bodyTimeout: Int
         /// Open connections at most; 0 derives it from the descriptor limit (`ServerLimits`).
         public var maxConnections: Int
+        /// Milliseconds a stopping server still answers on idle keep-alive connections (`shutdown-drain-window`).
+        public var drainWindowMilliseconds: Int = 1000
     }
 
     public struct RegistrationSettings: Sendable {
@@ -250,7 +252,8 @@ public struct LatchkeyConfiguration: Sendable {
             idleTimeout: try int("idle-timeout", 30, range: 1...3600),
             headerTimeout: try int("header-timeout", 10, range: 1...600),
             bodyTimeout: try int("body-timeout", 30, range: 1...3600),
-            maxConnections: try int("max-connections", 0, range: 0...1_000_000)
+            maxConnections: try int("max-connections", 0, range: 0...1_000_000),
+            drainWindowMilliseconds: try int("shutdown-drain-window", 1000, range: 0...10_000)
         )
         self.introspectionClients = list("introspection-clients") ?? []
         var allowedNetworks: [IPNetwork] = []

@@ -19,13 +19,17 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     private var id: ObjectIdentifier?
 
     init(timeouts: ConnectionDeadlines.Timeouts, pool: ConnectionPool?) {
+        self.drainWindow = TimeAmount.milliseconds(Int64(timeouts.drain.components.seconds * 1000 + timeouts.drain.components.attoseconds / 1_000_000_000_000_000))
         self.deadlines = ConnectionDeadlines(timeouts)
         self.pool = pool
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         // In front of HTTP decoding, where the server's stop arrives first (see `QuiesceDelayHandler`).
-        try? context.pipeline.syncOperations.addHandler(QuiesceDelayHandler(connection: self), position: .first)
+        // Without a window (`shutdown-drain-window` 0) the pipeline stays as Hummingbird builds it.
+        if drainWindow > .zero {
+            try? context.pipeline.syncOperations.addHandler(QuiesceDelayHandler(connection: self, window: drainWindow), position: .first)
+        }
         if context.channel.isActive { start(context) }
     }
 
@@ -101,6 +105,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private var pendingResponseClose = false
     private var draining = false
+    private let drainWindow: TimeAmount
 
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }

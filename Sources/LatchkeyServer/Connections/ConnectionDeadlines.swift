@@ -19,12 +19,15 @@ public struct ConnectionDeadlines: Sendable {
         public var body: Duration
         public var idle: Duration
         public var linger: Duration
+        /// How long a stopping server still answers on an idle keep-alive connection (`QuiesceDelayHandler`).
+        public var drain: Duration
 
-        public init(header: Duration, body: Duration, idle: Duration, linger: Duration) {
+        public init(header: Duration, body: Duration, idle: Duration, linger: Duration, drain: Duration = .seconds(1)) {
             self.header = header
             self.body = body
             self.idle = idle
             self.linger = linger
+            self.drain = drain
         }
     }
 

@@ -12,13 +12,14 @@ import NIOCore
 final class QuiesceDelayHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
-    static let window: TimeAmount = .seconds(1)
-
     private let connection: ConnectionDeadlineHandler
+    /// `shutdown-drain-window`; 0 passes the stop on at once (responses still say `Connection: close`).
+    let window: TimeAmount
     private var delayed = false
 
-    init(connection: ConnectionDeadlineHandler) {
+    init(connection: ConnectionDeadlineHandler, window: TimeAmount) {
         self.connection = connection
+        self.window = window
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -28,9 +29,13 @@ final class QuiesceDelayHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         delayed = true
         connection.drain()
+        guard window > .zero else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
         let pipeline = context.pipeline
         let channel = context.channel
-        context.eventLoop.assumeIsolated().scheduleTask(in: Self.window) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: window) {
             guard channel.isActive else { return }
             // From the front again: this handler lets the second one through.
             pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())

@@ -22,7 +22,7 @@ public struct ServerLimits: Sendable, Equatable {
     public init(_ settings: LatchkeyConfiguration.ConnectionSettings, descriptors: DescriptorLimit?) {
         self.timeouts = ConnectionDeadlines.Timeouts(
             header: .seconds(settings.headerTimeout), body: .seconds(settings.bodyTimeout),
-            idle: .seconds(settings.idleTimeout), linger: Self.linger
+            idle: .seconds(settings.idleTimeout), linger: Self.linger, drain: .milliseconds(settings.drainWindowMilliseconds)
         )
         let available = max(Self.minimumConnections, (descriptors?.soft ?? 1024) - Self.reservedDescriptors)
         self.maxConnections = settings.maxConnections > 0 ? min(settings.maxConnections, available) : min(available, Self.derivedCeiling)
